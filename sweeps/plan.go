@@ -1,0 +1,98 @@
+package sweeps
+
+import "github.com/tiedlora/tiedlora-sweep/trainer"
+
+// Plan is what `sweep plan` shows: the trials and what they add up to.
+type Plan struct {
+	Sweep    string        `json:"sweep"`
+	FileHash string        `json:"file_hash"`
+	Model    *trainer.Arch `json:"model,omitempty"`
+	Worker   Worker        `json:"worker"`
+	Executor Executor      `json:"executor"`
+	Axes     []AxisInfo    `json:"axes"`
+	// Grid lists the dimensions that cross: each axis alone, or a zip
+	// group of axes that vary together.
+	Grid     []GridDim     `json:"grid"`
+	Trials   []Trial       `json:"trials"`
+	Totals   Totals        `json:"totals"`
+}
+
+// AxisInfo describes one axis; Default marks a worker default that the
+// file does not set.
+type AxisInfo struct {
+	Name    string `json:"name"`
+	Values  []any  `json:"values"`
+	Default bool   `json:"default,omitempty"`
+}
+
+// GridDim is one crossing dimension of a plan.
+type GridDim struct {
+	Axes []string `json:"axes"`
+	Size int      `json:"size"`
+}
+
+// Totals sums a plan up.
+type Totals struct {
+	Trials   int            `json:"trials"`
+	Excluded int            `json:"excluded"`
+	ByTask   map[string]int `json:"by_task,omitempty"`
+	ByMethod map[string]int `json:"by_method,omitempty"`
+	// MinTrainable and MaxTrainable bound the per-trial budget.
+	MinTrainable int64 `json:"min_trainable,omitempty"`
+	MaxTrainable int64 `json:"max_trainable,omitempty"`
+	// Steps is the sum of the trials' optimizer steps, a cost estimate.
+	Steps int64 `json:"steps,omitempty"`
+}
+
+// Plan expands the sweep and sums it up.
+func (s *Sweep) Plan() Plan {
+	p := Plan{Sweep: s.File.Name, FileHash: s.Hash, Worker: s.File.Worker, Executor: s.File.Executor}
+	if s.HasModel() {
+		a := s.Arch
+		p.Model = &a
+	}
+	full := 1
+	for _, a := range s.axes {
+		p.Axes = append(p.Axes, AxisInfo{Name: a.name, Values: a.values, Default: a.implicit})
+	}
+	for _, g := range s.groups {
+		dim := GridDim{Size: len(s.axes[g[0]].values)}
+		for _, ai := range g {
+			dim.Axes = append(dim.Axes, s.axes[ai].name)
+		}
+		p.Grid = append(p.Grid, dim)
+		full *= dim.Size
+	}
+	p.Trials = s.Trials()
+	t := &p.Totals
+	t.Trials = len(p.Trials)
+	t.Excluded = full - t.Trials
+	for i := range p.Trials {
+		tr := &p.Trials[i]
+		if tr.Task != nil {
+			if t.ByTask == nil {
+				t.ByTask = map[string]int{}
+			}
+			t.ByTask[tr.Task.Name]++
+		}
+		if tr.Method != nil {
+			if t.ByMethod == nil {
+				t.ByMethod = map[string]int{}
+			}
+			t.ByMethod[tr.Method.Name]++
+		}
+		if tr.Params != nil {
+			n := tr.Params.Trainable
+			if t.MinTrainable == 0 || n < t.MinTrainable {
+				t.MinTrainable = n
+			}
+			t.MaxTrainable = max(t.MaxTrainable, n)
+		}
+		if v, ok := tr.HParam("steps"); ok {
+			if n, ok := v.(int64); ok {
+				t.Steps += n
+			}
+		}
+	}
+	return p
+}
