@@ -1,0 +1,172 @@
+package trainer
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+)
+
+// ProtocolVersion is the worker protocol this package speaks (DESIGN.md,
+// contract 1). A worker refuses a spec of another version.
+const ProtocolVersion = 1
+
+// Environment variables the runner sets for a worker.
+const (
+	EnvSpec    = "SWEEP_SPEC"
+	EnvEvents  = "SWEEP_EVENTS"
+	EnvTrial   = "SWEEP_TRIAL"
+	EnvAttempt = "SWEEP_ATTEMPT"
+)
+
+// Spec is spec.json: everything a worker needs to train one attempt.
+// Workers act on the method's component flags, not on its name.
+type Spec struct {
+	Protocol int    `json:"protocol"`
+	Sweep    string `json:"sweep"`
+	Trial    string `json:"trial"`
+	Attempt  int    `json:"attempt"`
+	// Task, Method and Model are absent for a command worker whose sweep
+	// has no such axis.
+	Task    *TaskSpec      `json:"task,omitempty"`
+	Method  *Method        `json:"method,omitempty"`
+	Rank    int            `json:"rank,omitempty"`
+	Seed    int64          `json:"seed"`
+	Model   *ModelSpec     `json:"model,omitempty"`
+	Targets []string       `json:"targets,omitempty"`
+	HParams map[string]any `json:"hparams"`
+	// Params is the analytic count the worker's own must equal.
+	Params     *Count `json:"params,omitempty"`
+	AttemptDir string `json:"attempt_dir"`
+	// ResumeFrom is the checkpoint a resumed attempt starts from.
+	ResumeFrom string `json:"resume_from,omitempty"`
+	// CacheDir holds content-addressed base checkpoints.
+	CacheDir string `json:"cache_dir,omitempty"`
+}
+
+// TaskSpec is a task as a worker receives it: data paths are absolute.
+type TaskSpec struct {
+	Name        string            `json:"name"`
+	Data        map[string]string `json:"data,omitempty"`
+	MaxExamples map[string]int    `json:"max_examples,omitempty"`
+	Prompt      string            `json:"prompt,omitempty"`
+	Size        int               `json:"size,omitempty"`
+	Seed        int64             `json:"seed,omitempty"`
+	Metric      string            `json:"metric,omitempty"`
+	Mode        string            `json:"mode,omitempty"`
+}
+
+// ModelSpec is the base model: its shape, and where its weights are when
+// it has some (a Hugging Face directory for the torch worker).
+type ModelSpec struct {
+	Arch   Arch   `json:"arch"`
+	Preset string `json:"preset,omitempty"`
+	Config string `json:"config,omitempty"`
+	Path   string `json:"path,omitempty"`
+}
+
+// ReadSpec reads and checks a spec file.
+func ReadSpec(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var s Spec
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("%s: not a spec: %w", path, err)
+	}
+	if s.Protocol != ProtocolVersion {
+		return nil, fmt.Errorf("%s: protocol %d; this worker speaks %d", path, s.Protocol, ProtocolVersion)
+	}
+	return &s, nil
+}
+
+// HParamFloat and HParamInt read a hyper-parameter with a fallback.
+func (s *Spec) HParamFloat(name string, def float64) float64 {
+	if x, ok := s.HParams[name].(float64); ok {
+		return x
+	}
+	return def
+}
+
+func (s *Spec) HParamInt(name string, def int) int {
+	if x, ok := s.HParams[name].(float64); ok { // JSON numbers decode as float64
+		return int(x)
+	}
+	return def
+}
+
+// Event kinds.
+const (
+	EventStart       = "start"
+	EventParams      = "params"
+	EventMetric      = "metric"
+	EventEval        = "eval"
+	EventPredictions = "predictions"
+	EventCheckpoint  = "checkpoint"
+	EventHeartbeat   = "heartbeat"
+	EventDone        = "done"
+)
+
+// Done statuses.
+const (
+	StatusOK     = "ok"
+	StatusFailed = "failed"
+)
+
+// Event is one line of events.jsonl. Which fields are set depends on the
+// kind; the rest are omitted.
+type Event struct {
+	T     time.Time `json:"t"`
+	Event string    `json:"event"`
+	// start
+	PID     int      `json:"pid,omitempty"`
+	Host    string   `json:"host,omitempty"`
+	Devices []string `json:"devices,omitempty"`
+	// params
+	Trainable   int64            `json:"trainable,omitempty"`
+	Total       int64            `json:"total,omitempty"`
+	ByComponent map[string]int64 `json:"by_component,omitempty"`
+	// metric, eval, predictions, checkpoint
+	Step   int                `json:"step,omitempty"`
+	Split  string             `json:"split,omitempty"`
+	Values map[string]float64 `json:"values,omitempty"`
+	Path   string             `json:"path,omitempty"`
+	// done
+	Status string `json:"status,omitempty"`
+	Error  string `json:"error,omitempty"`
+	// ErrorKind classifies a failure (oom, …) when the worker knows it.
+	ErrorKind string `json:"error_kind,omitempty"`
+}
+
+// EventWriter appends events to an events file, one JSON object a line,
+// each written with a single write so a reader never sees half of one
+// unless the process dies mid-write.
+type EventWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	now func() time.Time
+}
+
+// NewEventWriter writes events to w.
+func NewEventWriter(w io.Writer) *EventWriter {
+	return &EventWriter{w: w, now: time.Now}
+}
+
+// Emit stamps e with the time and writes it.
+func (ew *EventWriter) Emit(e Event) error {
+	if e.T.IsZero() {
+		e.T = ew.now().UTC()
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	line = append(line, '\n')
+	ew.mu.Lock()
+	defer ew.mu.Unlock()
+	_, err = ew.w.Write(line)
+	return err
+}
