@@ -20,6 +20,21 @@ type decoder struct {
 	file string
 	errs ErrorList
 	pos  map[string]Pos
+	// visits counts nodes decoded, aliases followed included, so that a
+	// document of nested aliases cannot make decoding exponential.
+	visits int
+}
+
+// maxVisits bounds the nodes one sweep file may expand to.
+const maxVisits = 2_000_000
+
+// budget counts a visit; false means the file is too large to decode.
+func (d *decoder) budget(n *yaml.Node) bool {
+	d.visits++
+	if d.visits == maxVisits {
+		d.errorf(n, "the document expands to more than %d YAML nodes (aliases included); it is too large", maxVisits)
+	}
+	return d.visits < maxVisits
 }
 
 // nodeDecoder is implemented by types that accept several YAML shapes
@@ -66,6 +81,9 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	if !d.budget(n) {
+		return
 	}
 	d.pos[path] = posOf(n)
 	if v.CanAddr() && v.Addr().Type().Implements(nodeDecoderType) {

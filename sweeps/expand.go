@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
@@ -30,8 +31,8 @@ const MaxTrials = 10_000_000
 // axisDef is one resolved axis.
 type axisDef struct {
 	name     string
-	path     string  // where the file sets it ("" for a default)
-	values   []any   // what exclude rules match: names, ints, floats…
+	path     string   // where the file sets it ("" for a default)
+	values   []any    // what exclude rules match: names, ints, floats…
 	frags    [][]byte // each value's canonical JSON
 	implicit bool     // a default hyper-parameter, not written in the file
 }
@@ -172,14 +173,23 @@ func quoteIfString(v any) string {
 }
 
 func (l *loader) checkDuplicates(a *axisDef) {
-	for i := range a.values {
-		for j := 0; j < i; j++ {
-			if sameValue(a.values[i], a.values[j]) {
-				l.errAt(a.path, "%s lists %s twice", axisLabel(a), formatValue(a.values[i]))
-				return
-			}
+	seen := make(map[string]bool, len(a.values))
+	for _, v := range a.values {
+		k := valueKey(v)
+		if seen[k] {
+			l.errAt(a.path, "%s lists %s twice", axisLabel(a), formatValue(v))
+			return
 		}
+		seen[k] = true
 	}
+}
+
+// valueKey is equal for values that sameValue calls the same.
+func valueKey(v any) string {
+	if f, ok := number(v); ok {
+		return "n" + strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return fmt.Sprintf("%T:%s", v, formatValue(v))
 }
 
 func axisLabel(a *axisDef) string {
@@ -189,17 +199,7 @@ func axisLabel(a *axisDef) string {
 	return a.name
 }
 
-func sameValue(a, b any) bool {
-	fa, aNum := number(a)
-	fb, bNum := number(b)
-	if aNum && bNum {
-		return fa == fb
-	}
-	if aNum != bNum {
-		return false
-	}
-	return formatValue(a) == formatValue(b)
-}
+func sameValue(a, b any) bool { return valueKey(a) == valueKey(b) }
 
 func number(v any) (float64, bool) {
 	switch x := v.(type) {
@@ -336,6 +336,9 @@ func (l *loader) checkCombinations() {
 	}
 	if total > MaxTrials {
 		l.errAt("", "the sweep has %.0f trials; at most %d", total, MaxTrials)
+		return
+	}
+	if len(s.exclude) == 0 {
 		return
 	}
 	n := 0
@@ -556,6 +559,13 @@ func (s *Sweep) Trials() []Trial {
 // canonical is v's JSON with object keys sorted and no spaces: the form
 // that trial IDs hash.
 func canonical(v any) []byte {
+	switch x := v.(type) {
+	case int64:
+		return strconv.AppendInt(nil, x, 10)
+	case string, float64, bool:
+		b, _ := json.Marshal(x) // scalars have one spelling already
+		return b
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		panic(fmt.Sprintf("sweeps: canonical JSON of %T: %v", v, err))

@@ -167,7 +167,7 @@ func TestParamsOnTrials(t *testing.T) {
 name: p
 model: llama2-7b
 worker: torch
-tasks: [squad]
+tasks: [{name: squad, data: {train: train.json}}]
 methods: [all-tied, lora]
 ranks: [8]
 `)
@@ -293,7 +293,7 @@ const benchSweep = `
 name: big
 model: llama2-7b
 worker: torch
-tasks: [squad, dialogsum, hellaswag, iwslt2017-de-en, gsm8k]
+tasks: [syn-squad, syn-dialogsum, syn-hellaswag, syn-iwslt, syn-gsm8k]
 methods: [lora, tl1, tl2, tl3, tl4, tl5, tl6, tl7]
 ranks: [2, 8, 16, 32, 64]
 seeds: {from: 1, to: 100}

@@ -434,20 +434,38 @@ func (l *loader) checkTasks() {
 			l.errAt(at, "unknown task %q%s; see `sweep tasks`", t.Name, didYouMean(t.Name, tasks.Names()))
 			continue
 		}
-		for split := range t.Data {
-			if split != "train" && split != "validation" && split != "test" {
-				l.errAt(at+".data."+split, "unknown split %q; want train, validation or test", split)
-			}
-		}
-		for split, n := range t.MaxExamples {
-			if n <= 0 {
-				l.errAt(at+".max_examples."+split, "max_examples.%s must be positive, got %d", split, n)
-			}
-		}
-		if t.Size < 0 {
-			l.errAt(at+".size", "size cannot be negative")
+		if needs {
+			l.checkTaskConfig(at, t.Config)
 		}
 		s.Tasks = append(s.Tasks, t.Config)
+	}
+}
+
+// checkTaskConfig reports the task's own checks (splits, sizes, prompt
+// template, data files for real tasks) at the key each one is about.
+func (l *loader) checkTaskConfig(at string, c tasks.Config) {
+	err := c.Validate()
+	if err == nil {
+		return
+	}
+	errs := []error{err}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	}
+	for _, e := range errs {
+		msg := e.Error()
+		// Messages start with the field they are about: "data.train: …",
+		// "max_examples: …", "size, seed: …".
+		field, _, _ := strings.Cut(msg, ":")
+		field, _, _ = strings.Cut(field, ",")
+		p := at
+		for _, cand := range []string{at + "." + field, at + "." + strings.SplitN(field, ".", 2)[0]} {
+			if l.posKnown(cand) {
+				p = cand
+				break
+			}
+		}
+		l.errAt(p, "task %s: %s", c.Name, msg)
 	}
 }
 

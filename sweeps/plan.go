@@ -12,9 +12,9 @@ type Plan struct {
 	Axes     []AxisInfo    `json:"axes"`
 	// Grid lists the dimensions that cross: each axis alone, or a zip
 	// group of axes that vary together.
-	Grid     []GridDim     `json:"grid"`
-	Trials   []Trial       `json:"trials"`
-	Totals   Totals        `json:"totals"`
+	Grid   []GridDim `json:"grid"`
+	Trials []Trial   `json:"trials"`
+	Totals Totals    `json:"totals"`
 }
 
 // AxisInfo describes one axis; Default marks a worker default that the

@@ -17,24 +17,24 @@ const SchemaVersion = 1
 
 // File is a sweep file, schema version 1 (docs/sweep-file.md).
 type File struct {
-	Version       int              `yaml:"version"`
-	Name          string           `yaml:"name"`
-	Description   string           `yaml:"description"`
-	Model         Model            `yaml:"model"`
-	Targets       []string         `yaml:"targets"`
-	Worker        Worker           `yaml:"worker"`
-	Executor      Executor         `yaml:"executor"`
-	Tasks         []TaskEntry      `yaml:"tasks"`
-	Methods       []string         `yaml:"methods"`
-	DefineMethods []trainer.Method `yaml:"define_methods"`
-	Ranks         Axis             `yaml:"ranks"`
-	Seeds         Axis             `yaml:"seeds"`
-	HParams       HParams          `yaml:"hparams"`
-	Zip           [][]string       `yaml:"zip"`
+	Version       int               `yaml:"version"`
+	Name          string            `yaml:"name"`
+	Description   string            `yaml:"description"`
+	Model         Model             `yaml:"model"`
+	Targets       []string          `yaml:"targets"`
+	Worker        Worker            `yaml:"worker"`
+	Executor      Executor          `yaml:"executor"`
+	Tasks         []TaskEntry       `yaml:"tasks"`
+	Methods       []string          `yaml:"methods"`
+	DefineMethods []trainer.Method  `yaml:"define_methods"`
+	Ranks         Axis              `yaml:"ranks"`
+	Seeds         Axis              `yaml:"seeds"`
+	HParams       HParams           `yaml:"hparams"`
+	Zip           [][]string        `yaml:"zip"`
 	Exclude       []map[string]Axis `yaml:"exclude"`
-	Select        Select           `yaml:"select"`
-	MaxRetries    *int             `yaml:"max_retries"`
-	RetryBackoff  Duration         `yaml:"retry_backoff"`
+	Select        Select            `yaml:"select"`
+	MaxRetries    *int              `yaml:"max_retries"`
+	RetryBackoff  Duration          `yaml:"retry_backoff"`
 }
 
 // Model names the base model: a preset, a Hugging Face config.json, and
@@ -217,12 +217,18 @@ type Axis struct {
 const maxAxisLen = 1_000_000
 
 func (a *Axis) decodeNode(d *decoder, n *yaml.Node, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
 	a.Set = true
 	switch n.Kind {
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
 			for c.Kind == yaml.AliasNode {
 				c = c.Alias
+			}
+			if !d.budget(c) {
+				return
 			}
 			d.pos[indexPath(path, i)] = posOf(c)
 			if x, ok := d.value(c, indexPath(path, i)); ok {

@@ -46,16 +46,20 @@ type Spec struct {
 	CacheDir string `json:"cache_dir,omitempty"`
 }
 
-// TaskSpec is a task as a worker receives it: data paths are absolute.
+// TaskSpec is a task as a worker receives it: the sweep file's task
+// settings (the JSON of tasks.Config, with absolute data paths) and how the
+// task is evaluated.
 type TaskSpec struct {
-	Name        string            `json:"name"`
-	Data        map[string]string `json:"data,omitempty"`
-	MaxExamples map[string]int    `json:"max_examples,omitempty"`
-	Prompt      string            `json:"prompt,omitempty"`
-	Size        int               `json:"size,omitempty"`
-	Seed        int64             `json:"seed,omitempty"`
-	Metric      string            `json:"metric,omitempty"`
-	Mode        string            `json:"mode,omitempty"`
+	Name               string            `json:"name"`
+	Data               map[string]string `json:"data,omitempty"`
+	MaxExamples        map[string]int    `json:"max_examples,omitempty"`
+	Prompt             string            `json:"prompt,omitempty"`
+	Size               int               `json:"size,omitempty"`
+	Seed               int64             `json:"seed,omitempty"`
+	Difficulty         int               `json:"difficulty,omitempty"`
+	ValidationFraction float64           `json:"validation_fraction,omitempty"`
+	Metric             string            `json:"metric,omitempty"`
+	Mode               string            `json:"mode,omitempty"`
 }
 
 // ModelSpec is the base model: its shape, and where its weights are when

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/runner"
+	"github.com/tiedlora/tiedlora-sweep/sweeps"
+)
+
+func newRunCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "run FILE",
+		Short: "Run a sweep's trials, resuming where an earlier run stopped",
+		Long: `Run every trial of the sweep that has not succeeded yet, on the
+executor the file names, keeping every state change and metric in
+runs/<name>/sweep.db. Running the same file again skips succeeded trials,
+retries failed ones within max_retries, adopts workers that are still
+running, and reruns the attempts an interrupted run left behind.
+
+The first Ctrl-C stops launching and asks running workers to stop; the
+second kills them.`,
+		Args: cobra.ExactArgs(1),
+		RunE: runRun,
+	}
+	f := cmd.Flags()
+	f.String("db", "", "database path (default runs/<name>/sweep.db)")
+	f.String("runs", "runs", "directory that holds one folder per sweep")
+	f.String("cache", "", "cache of base checkpoints (default $XDG_CACHE_HOME/tiedlora-sweep)")
+	f.Int("parallel", 0, "attempts at once (default: the executor's slots)")
+	f.Int("retries", -1, "retries of a failed trial (default: the file's max_retries)")
+	f.String("executor", "", "override the file's executor: local or slurm")
+	f.Bool("progress", true, "draw progress bars on a terminal")
+	return cmd
+}
+
+// dbPath is where a sweep's database lives.
+func dbPath(flagDB, runs, name string) string {
+	if flagDB != "" {
+		return flagDB
+	}
+	return filepath.Join(runs, name, "sweep.db")
+}
+
+func cacheDir(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "tiedlora-sweep")
+	}
+	return filepath.Join(os.TempDir(), "tiedlora-sweep-cache")
+}
+
+func runRun(cmd *cobra.Command, args []string) error {
+	v, err := settings(cmd)
+	if err != nil {
+		return err
+	}
+	s, err := loadSweep(args[0])
+	if err != nil {
+		return err
+	}
+	switch e := v.GetString("executor"); e {
+	case "":
+	case sweeps.ExecLocal, sweeps.ExecSlurm:
+		s.File.Executor.Kind = e
+	default:
+		return badInput(fmt.Errorf("--executor must be local or slurm, got %q", e))
+	}
+	if s.File.Executor.Kind != sweeps.ExecLocal {
+		return badInput(fmt.Errorf("the %s executor is not available in this version; use executor kind local", s.File.Executor.Kind))
+	}
+	db := dbPath(v.GetString("db"), v.GetString("runs"), s.File.Name)
+	store, err := results.Open(db)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	out := cmd.ErrOrStderr()
+	var rep runner.Reporter = &runner.LogReporter{W: out}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && v.GetBool("progress") {
+		bars := runner.NewBarsReporter(out)
+		defer bars.Close()
+		rep = bars
+	}
+	opt := runner.Options{
+		RunDir:   filepath.Dir(db),
+		CacheDir: cacheDir(v.GetString("cache")),
+		Executor: &runner.Local{Config: s.File.Executor, UseGPUs: s.File.Worker.Kind != sweeps.WorkerGo, Parallel: v.GetInt("parallel"),
+			Log: func(format string, a ...any) { rep.Note(fmt.Sprintf(format, a...)) }},
+		Self:     self,
+		Scorer:   runner.NewTaskScorer(),
+		Reporter: rep,
+	}
+	if n := v.GetInt("retries"); n >= 0 {
+		opt.MaxRetries = &n
+	}
+	r := runner.New(s, store, opt)
+	ctx, stop := context.WithCancel(cmd.Context())
+	defer stop()
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	go func() {
+		for n := 0; ; n++ {
+			if _, ok := <-sigs; !ok {
+				return
+			}
+			if n == 0 {
+				rep.Note("stopping: no new attempts; running workers are asked to stop (Ctrl-C again kills them)")
+				stop()
+			} else {
+				rep.Note("killing running workers")
+				r.Kill()
+			}
+		}
+	}()
+	sum, err := r.Run(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %d trials: %d succeeded, %d failed, %d pending, %d cancelled, in %s\n",
+		s.File.Name, sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled, sum.Elapsed.Round(1e7))
+	fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", db)
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted; run the same command again to resume")
+	case sum.Failed > 0:
+		return fmt.Errorf("%d trials failed; `sweep status --db %s` shows why", sum.Failed, db)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+)
+
+func newStatusCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "status [FILE]",
+		Short: "Show a sweep's trials by state, running attempts and recent failures",
+		Args:  cobra.MaximumNArgs(1),
+		RunE:  runStatus,
+	}
+	f := cmd.Flags()
+	f.String("db", "", "database path (default runs/<name>/sweep.db of FILE)")
+	f.String("runs", "runs", "directory that holds one folder per sweep")
+	f.Bool("json", false, "print JSON")
+	f.Bool("watch", false, "refresh every --interval until stopped")
+	f.Duration("interval", 2*time.Second, "refresh interval of --watch")
+	f.Int("failures", 10, "how many recent failures to show")
+	return cmd
+}
+
+// resolveDB finds the database from --db or a sweep file's name.
+func resolveDB(v interface{ GetString(string) string }, args []string) (string, error) {
+	if db := v.GetString("db"); db != "" {
+		return db, nil
+	}
+	if len(args) == 0 {
+		return "", badInput(errors.New("give a sweep FILE or --db PATH"))
+	}
+	s, err := loadSweep(args[0])
+	if err != nil {
+		return "", err
+	}
+	return dbPath("", v.GetString("runs"), s.File.Name), nil
+}
+
+func runStatus(cmd *cobra.Command, args []string) error {
+	v, err := settings(cmd)
+	if err != nil {
+		return err
+	}
+	db, err := resolveDB(v, args)
+	if err != nil {
+		return err
+	}
+	store, err := results.OpenReader(db)
+	if errors.Is(err, os.ErrNotExist) {
+		return badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
+	}
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	out := cmd.OutOrStdout()
+	for {
+		st, err := store.Status(cmd.Context(), v.GetInt("failures"))
+		if err != nil {
+			return err
+		}
+		if v.GetBool("json") {
+			if err := writeJSON(out, st); err != nil {
+				return err
+			}
+		} else {
+			if v.GetBool("watch") {
+				fmt.Fprint(out, "\033[H\033[2J") // clear the screen
+			}
+			printStatus(out, st)
+		}
+		if !v.GetBool("watch") {
+			return nil
+		}
+		select {
+		case <-cmd.Context().Done():
+			return nil
+		case <-time.After(v.GetDuration("interval")):
+		}
+	}
+}
+
+func printStatus(out io.Writer, st results.Status) {
+	var states []string
+	for s, n := range st.ByState {
+		states = append(states, fmt.Sprintf("%d %s", n, s))
+	}
+	sort.Strings(states)
+	fmt.Fprintf(out, "sweep %s: %d trials: %s\n", st.Sweep, st.Trials, strings.Join(states, ", "))
+	if st.Orphans > 0 {
+		fmt.Fprintf(out, "%d trials in the database are no longer in the file\n", st.Orphans)
+	}
+	if len(st.Running) > 0 {
+		fmt.Fprintln(out, "\nrunning:")
+		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, "TRIAL\tTASK\tMETHOD\tRANK\tSEED\tATTEMPT\tSLOT\tSTEP\tETA")
+		for _, r := range st.Running {
+			eta := "-"
+			if r.ETASeconds >= 0 {
+				eta = (time.Duration(r.ETASeconds) * time.Second).String()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%s\t%d/%d\t%s\n", r.Trial, dash(r.Task), dash(r.Method), r.Rank, r.Seed, r.Attempt, r.Slot, r.Step, r.Steps, eta)
+		}
+		tw.Flush()
+	}
+	if len(st.Failures) > 0 {
+		fmt.Fprintln(out, "\nrecent failures:")
+		for _, f := range st.Failures {
+			fmt.Fprintf(out, "  %s attempt %d [%s] %s\n", f.Trial, f.Attempt, f.Kind, f.Error)
+		}
+	}
+}

@@ -1,0 +1,87 @@
+package results
+
+// migrations are the numbered schema changes; migration i brings a
+// database from user_version i to i+1. Append, never edit: databases in the
+// field have run the old ones.
+var migrations = []string{
+	// 1: the tables of DESIGN.md.
+	`
+CREATE TABLE sweeps (
+	id        INTEGER PRIMARY KEY,
+	name      TEXT NOT NULL,
+	file_path TEXT NOT NULL,
+	file_text TEXT NOT NULL,
+	file_hash TEXT NOT NULL,
+	created   TEXT NOT NULL,
+	UNIQUE (name, file_hash)
+);
+CREATE TABLE trials (
+	id              TEXT PRIMARY KEY,
+	task            TEXT,
+	method          TEXT,
+	rank            INTEGER,
+	seed            INTEGER NOT NULL,
+	hparams         TEXT NOT NULL,   -- JSON object, keys sorted
+	config          TEXT NOT NULL,   -- the whole resolved trial as JSON
+	trainable       INTEGER,         -- analytic count
+	percent_of_lora REAL,
+	state           TEXT NOT NULL DEFAULT 'pending',
+	in_file         INTEGER NOT NULL DEFAULT 1,
+	created         TEXT NOT NULL,
+	updated         TEXT NOT NULL
+);
+CREATE INDEX trials_state ON trials (state);
+CREATE TABLE attempts (
+	id            INTEGER PRIMARY KEY,
+	trial         TEXT NOT NULL REFERENCES trials (id),
+	number        INTEGER NOT NULL,
+	executor      TEXT NOT NULL,
+	slot          TEXT,
+	job_id        TEXT,
+	host          TEXT,
+	pid           INTEGER,
+	pid_start     INTEGER,          -- the process's start time in clock ticks since boot
+	dir           TEXT NOT NULL,
+	status        TEXT NOT NULL,    -- running, succeeded, failed, interrupted, cancelled
+	started       TEXT NOT NULL,
+	ended         TEXT,
+	exit_code     INTEGER,
+	error_kind    TEXT,
+	error         TEXT,
+	stderr_tail   TEXT,
+	events_offset INTEGER NOT NULL DEFAULT 0,  -- bytes of events.jsonl ingested
+	last_step     INTEGER,
+	total_steps   INTEGER,
+	done_status   TEXT,             -- what the worker's done event said
+	params_trainable INTEGER,
+	params_mismatch  INTEGER NOT NULL DEFAULT 0,
+	checkpoint    TEXT,
+	UNIQUE (trial, number)
+);
+CREATE INDEX attempts_status ON attempts (status);
+CREATE TABLE metrics (
+	attempt INTEGER NOT NULL REFERENCES attempts (id),
+	step    INTEGER NOT NULL,
+	name    TEXT NOT NULL,
+	value   REAL
+);
+CREATE INDEX metrics_attempt ON metrics (attempt, name, step);
+CREATE TABLE scores (
+	attempt INTEGER NOT NULL REFERENCES attempts (id),
+	step    INTEGER NOT NULL,
+	split   TEXT NOT NULL,
+	metric  TEXT NOT NULL,
+	value   REAL,
+	source  TEXT NOT NULL,          -- worker: from an eval event; runner: scored from predictions
+	PRIMARY KEY (attempt, split, metric, source, step)
+);
+CREATE TABLE events (
+	id      INTEGER PRIMARY KEY,
+	attempt INTEGER REFERENCES attempts (id),
+	t       TEXT NOT NULL,
+	kind    TEXT NOT NULL,
+	body    TEXT NOT NULL
+);
+CREATE INDEX events_attempt ON events (attempt);
+`,
+}

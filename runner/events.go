@@ -1,0 +1,217 @@
+package runner
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
+)
+
+// maxLine is the longest event line accepted; longer ones are skipped
+// with a warning rather than held in memory.
+const maxLine = 1 << 20
+
+// readChunk bounds what one read of an events file takes in.
+const readChunk = 4 << 20
+
+// tailer reads the complete lines that a worker appends to its events
+// file. A partial last line stays unread until the worker completes it.
+type tailer struct {
+	path     string
+	f        *os.File
+	offset   int64
+	skipping bool // inside a line longer than maxLine
+	buf      []byte
+}
+
+// next returns the complete lines after the offset (without their
+// newlines) and warnings about lines it had to skip. The returned lines
+// are valid until the next call.
+func (t *tailer) next() (lines [][]byte, warnings []string, err error) {
+	if t.f == nil {
+		f, err := os.Open(t.path)
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, nil, nil // the worker has not written yet
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		t.f = f
+	}
+	if cap(t.buf) < readChunk {
+		t.buf = make([]byte, readChunk)
+	}
+	n, err := t.f.ReadAt(t.buf[:readChunk], t.offset)
+	if err != nil && err != io.EOF {
+		return nil, nil, err
+	}
+	data := t.buf[:n]
+	pos := 0
+	for pos < len(data) {
+		nl := bytes.IndexByte(data[pos:], '\n')
+		if nl < 0 {
+			break
+		}
+		line := data[pos : pos+nl]
+		pos += nl + 1
+		if t.skipping {
+			t.skipping = false // the end of an over-long line
+			continue
+		}
+		if len(line) > maxLine {
+			warnings = append(warnings, fmt.Sprintf("skipped an event line of %d bytes (limit %d)", len(line), maxLine))
+			continue
+		}
+		lines = append(lines, bytes.TrimSuffix(line, []byte{'\r'}))
+	}
+	// A partial line longer than the limit will never be accepted: skip
+	// what there is of it and the rest up to its newline.
+	if rest := len(data) - pos; rest > maxLine && !t.skipping {
+		warnings = append(warnings, fmt.Sprintf("skipped an event line of more than %d bytes", maxLine))
+		t.skipping = true
+		pos = len(data)
+	} else if t.skipping && rest > 0 {
+		pos = len(data)
+	}
+	t.offset += int64(pos)
+	return lines, warnings, nil
+}
+
+func (t *tailer) close() {
+	if t.f != nil {
+		t.f.Close()
+		t.f = nil
+	}
+}
+
+// Scorer scores a worker's predictions file with the task's references,
+// so every worker is scored by the same code.
+type Scorer interface {
+	ScorePredictions(task *trainer.TaskSpec, split, path string) (map[string]float64, error)
+}
+
+// ingester turns event lines into a results.Batch for one attempt.
+type ingester struct {
+	spec     *trainer.Spec
+	scorer   Scorer
+	done     string // status of the first done event
+	doneErr  string
+	doneKind string
+	events   int // well-formed events seen, for liveness
+	lastStep int
+}
+
+// batch decodes lines; bad lines and events after done become warnings,
+// never errors.
+func (in *ingester) batch(lines [][]byte, warnings []string) results.Batch {
+	var b results.Batch
+	warn := func(msg string) {
+		body, _ := json.Marshal(map[string]string{"warning": msg})
+		b.Events = append(b.Events, results.EventRow{T: nowString(), Kind: "warning", Body: string(body)})
+	}
+	for _, w := range warnings {
+		warn(w)
+	}
+	for _, line := range lines {
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		var e trainer.Event
+		if err := json.Unmarshal(line, &e); err != nil || e.Event == "" {
+			warn(fmt.Sprintf("skipped a line that is not an event: %s", clip(line, 200)))
+			continue
+		}
+		in.events++
+		if in.done != "" {
+			warn(fmt.Sprintf("ignored a %s event after done", e.Event))
+			continue
+		}
+		in.add(&b, &e, line, warn)
+	}
+	return b
+}
+
+func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn func(string)) {
+	keep := func() {
+		b.Events = append(b.Events, results.EventRow{T: e.T.UTC().Format(timeFormat), Kind: e.Event, Body: string(line)})
+	}
+	switch e.Event {
+	case trainer.EventMetric:
+		for _, name := range sortedNames(e.Values) {
+			b.Metrics = append(b.Metrics, results.Metric{Step: e.Step, Name: name, Value: e.Values[name]})
+		}
+		b.LastStep = max(b.LastStep, e.Step)
+	case trainer.EventEval:
+		for _, name := range sortedNames(e.Values) {
+			b.Scores = append(b.Scores, results.Score{Step: e.Step, Split: e.Split, Metric: name, Value: e.Values[name], Source: "worker"})
+		}
+		b.LastStep = max(b.LastStep, e.Step)
+	case trainer.EventPredictions:
+		keep()
+		in.scorePredictions(b, e, warn)
+	case trainer.EventParams:
+		keep()
+		b.ParamsTrainable = e.Trainable
+		if want := in.spec.Params; want != nil && want.Trainable != e.Trainable {
+			b.ParamsMismatch = true
+			warn(fmt.Sprintf("params mismatch: the worker counts %d trainable parameters, the analytic count is %d", e.Trainable, want.Trainable))
+		}
+	case trainer.EventCheckpoint:
+		keep()
+		b.Checkpoint = e.Path
+		b.LastStep = max(b.LastStep, e.Step)
+	case trainer.EventStart:
+		keep()
+		b.Host = e.Host
+	case trainer.EventDone:
+		keep()
+		in.done, in.doneErr, in.doneKind = e.Status, e.Error, e.ErrorKind
+		if in.done == "" {
+			in.done = "unknown"
+		}
+		b.DoneStatus = in.done
+	case trainer.EventHeartbeat:
+	default:
+		keep()
+	}
+}
+
+func (in *ingester) scorePredictions(b *results.Batch, e *trainer.Event, warn func(string)) {
+	if in.scorer == nil || in.spec.Task == nil {
+		return
+	}
+	path := e.Path
+	if path != "" && path[0] != '/' {
+		path = in.spec.AttemptDir + "/" + path
+	}
+	vals, err := in.scorer.ScorePredictions(in.spec.Task, e.Split, path)
+	if err != nil {
+		warn(fmt.Sprintf("could not score %s: %v", e.Path, err))
+		return
+	}
+	for _, name := range sortedNames(vals) {
+		b.Scores = append(b.Scores, results.Score{Step: e.Step, Split: e.Split, Metric: name, Value: vals[name], Source: "runner"})
+	}
+}
+
+func sortedNames(m map[string]float64) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func clip(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}

@@ -1,0 +1,592 @@
+package runner
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/sweeps"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
+)
+
+// Options tune a run. Zero values take the defaults noted.
+type Options struct {
+	// RunDir is runs/<sweep>: attempt directories go under trials/.
+	RunDir string
+	// CacheDir holds base checkpoints shared by trials.
+	CacheDir string
+	Executor Executor
+	// Self is this program, which the go worker runs as `Self worker`.
+	Self string
+	// MaxRetries overrides the sweep file's max_retries when not nil.
+	MaxRetries *int
+	// HeartbeatTimeout overrides the worker's (default 10m; the limit
+	// applies only to workers that report events).
+	HeartbeatTimeout time.Duration
+	// Grace is how long a worker has between SIGTERM and SIGKILL (10s).
+	Grace time.Duration
+	// Poll is how often events files are read (200ms).
+	Poll time.Duration
+	// GPUMaxFailures sets a GPU slot aside after this many failures in a
+	// row (default: the sweep's gpu_max_failures, else 3).
+	GPUMaxFailures int
+	Scorer         Scorer
+	Reporter       Reporter
+}
+
+// Runner runs one sweep.
+type Runner struct {
+	sweep  *sweeps.Sweep
+	store  *results.Store
+	opt    Options
+	trials map[string]*sweeps.Trial
+	order  []string
+
+	killOnce sync.Once
+	killNow  chan struct{}
+}
+
+// New prepares a run of sweep s into store.
+func New(s *sweeps.Sweep, store *results.Store, opt Options) *Runner {
+	if opt.Grace == 0 {
+		opt.Grace = 10 * time.Second
+	}
+	if opt.Poll == 0 {
+		opt.Poll = 200 * time.Millisecond
+	}
+	if opt.HeartbeatTimeout == 0 {
+		opt.HeartbeatTimeout = time.Duration(s.File.Worker.HeartbeatTimeout)
+	}
+	if opt.HeartbeatTimeout == 0 {
+		opt.HeartbeatTimeout = 10 * time.Minute
+	}
+	if opt.GPUMaxFailures == 0 {
+		opt.GPUMaxFailures = s.File.Executor.GPUMaxFailures
+	}
+	if opt.GPUMaxFailures == 0 {
+		opt.GPUMaxFailures = 3
+	}
+	if opt.Reporter == nil {
+		opt.Reporter = nopReporter{}
+	}
+	return &Runner{sweep: s, store: store, opt: opt, killNow: make(chan struct{})}
+}
+
+// Kill ends every running worker at once with SIGKILL (a second Ctrl-C).
+func (r *Runner) Kill() { r.killOnce.Do(func() { close(r.killNow) }) }
+
+func (r *Runner) maxRetries() int {
+	if r.opt.MaxRetries != nil {
+		return *r.opt.MaxRetries
+	}
+	return *r.sweep.File.MaxRetries
+}
+
+// Summary counts the sweep's trials by state after a run.
+type Summary struct {
+	Trials    int
+	Succeeded int
+	Failed    int
+	Pending   int
+	Cancelled int
+	Orphans   []string
+	Elapsed   time.Duration
+}
+
+// Run runs every trial that has not succeeded, until all have succeeded
+// or failed for good, or ctx is cancelled: then it stops launching, asks
+// running workers to stop (SIGTERM, then SIGKILL after the grace period)
+// and returns once they have.
+func (r *Runner) Run(ctx context.Context) (Summary, error) {
+	began := time.Now()
+	bg := context.WithoutCancel(ctx) // store writes must outlive a Ctrl-C
+	trials := r.sweep.Trials()
+	r.trials = make(map[string]*sweeps.Trial, len(trials))
+	rows := make([]results.TrialRow, len(trials))
+	for i := range trials {
+		t := &trials[i]
+		r.trials[t.ID] = t
+		r.order = append(r.order, t.ID)
+		rows[i] = trialRow(t)
+	}
+	f := r.sweep.File
+	synced, err := r.store.SyncTrials(bg, results.SweepFile{Name: f.Name, Path: r.sweep.Path, Text: string(r.sweep.Text), Hash: r.sweep.Hash}, rows)
+	if err != nil {
+		return Summary{}, err
+	}
+	adopted, err := r.recover(bg)
+	if err != nil {
+		return Summary{}, err
+	}
+	statuses, err := r.store.TrialStatuses(bg)
+	if err != nil {
+		return Summary{}, err
+	}
+	var todo []string
+	busy := map[string]bool{}
+	for _, a := range adopted {
+		busy[a.attempt.Trial] = true
+	}
+	for _, id := range r.order {
+		st := statuses[id]
+		if st.State == results.TrialSucceeded || busy[id] {
+			continue
+		}
+		if st.Failures > r.maxRetries() {
+			continue // gave up in an earlier run
+		}
+		todo = append(todo, id)
+	}
+	r.opt.Reporter.Planned(len(trials), len(todo)+len(adopted), synced.Orphans)
+	slots, err := r.opt.Executor.Slots(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	q := newQueue(todo)
+	var wg sync.WaitGroup
+	for i, slot := range slots {
+		var mine []adoption
+		for j, a := range adopted {
+			if j%len(slots) == i {
+				mine = append(mine, a)
+				q.adopt()
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.slotLoop(ctx, bg, q, slot, mine, len(slots))
+		}()
+	}
+	wg.Wait()
+	sum, err := r.summary(bg)
+	sum.Orphans = synced.Orphans
+	sum.Elapsed = time.Since(began)
+	return sum, err
+}
+
+func trialRow(t *sweeps.Trial) results.TrialRow {
+	cfg, _ := json.Marshal(t)
+	var hp strings.Builder
+	hp.WriteByte('{')
+	for i, h := range t.HParams {
+		if i > 0 {
+			hp.WriteByte(',')
+		}
+		k, _ := json.Marshal(h.Name)
+		v, _ := json.Marshal(h.Value)
+		hp.Write(k)
+		hp.WriteByte(':')
+		hp.Write(v)
+	}
+	hp.WriteByte('}')
+	row := results.TrialRow{ID: t.ID, Task: t.TaskName(), Method: t.MethodName(), Rank: t.Rank, Seed: t.Seed, HParams: hp.String(), Config: string(cfg)}
+	if t.Params != nil {
+		row.Trainable, row.PercentOfLoRA = t.Params.Trainable, t.Params.PercentOfLoRA
+	}
+	return row
+}
+
+// adoption is an attempt left running by an earlier orchestrator whose
+// worker is still alive.
+type adoption struct {
+	attempt results.Attempt
+	proc    Process
+}
+
+// recover deals with attempts an earlier orchestrator left running: a
+// live worker is adopted; a finished one is judged by its events (a `done
+// ok` counts, so no trial succeeds twice); the rest are interrupted and
+// their trials run again.
+func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
+	running, err := r.store.Attempts(ctx, "status = ?", results.AttemptRunning)
+	if err != nil {
+		return nil, err
+	}
+	var out []adoption
+	for _, a := range running {
+		if p, ok := r.opt.Executor.Adopt(a); ok {
+			r.opt.Reporter.Note(fmt.Sprintf("adopting attempt %d of trial %s (pid %d), still running", a.Number, a.Trial, a.PID))
+			out = append(out, adoption{a, p})
+			continue
+		}
+		spec := r.specOf(a)
+		tl := &tailer{path: eventsPath(a.Dir), offset: a.Offset}
+		in := &ingester{spec: spec, scorer: r.opt.Scorer}
+		if err := r.drain(ctx, a.ID, tl, in); err != nil {
+			return nil, err
+		}
+		tl.close()
+		f := results.Finish{Status: results.AttemptInterrupted, ErrorKind: "interrupted", Error: "the orchestrator stopped while this attempt ran", TrialState: results.TrialPending}
+		if in.done == trainer.StatusOK || (a.DoneStatus == trainer.StatusOK && in.done == "") {
+			f = results.Finish{Status: results.AttemptSucceeded, TrialState: results.TrialSucceeded}
+		}
+		if err := r.store.FinishAttempt(ctx, a.ID, f); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// specOf reads an attempt's spec.json back (for attempts of earlier runs).
+func (r *Runner) specOf(a results.Attempt) *trainer.Spec {
+	if spec, err := trainer.ReadSpec(filepath.Join(a.Dir, "spec.json")); err == nil {
+		return spec
+	}
+	return &trainer.Spec{Trial: a.Trial, AttemptDir: a.Dir}
+}
+
+func eventsPath(dir string) string { return filepath.Join(dir, "events.jsonl") }
+
+// slotLoop runs attempts on one slot until the queue is empty.
+func (r *Runner) slotLoop(ctx, bg context.Context, q *queue, slot *Slot, adopted []adoption, nslots int) {
+	for _, a := range adopted {
+		t := r.trials[a.attempt.Trial]
+		fin := r.supervise(ctx, bg, a.attempt, r.specOf(a.attempt), a.proc, time.Now())
+		r.finish(bg, q, slot, t, a.attempt, fin, 0)
+	}
+	for {
+		id, ok := q.take(ctx)
+		if !ok {
+			return
+		}
+		t := r.trials[id]
+		a, fin := r.attempt(ctx, bg, slot, t)
+		retired := r.finish(bg, q, slot, t, a, fin, nslots)
+		if retired {
+			return
+		}
+	}
+}
+
+// finish records an attempt's end, requeues a retry, and reports whether
+// the slot is set aside (a GPU that keeps failing).
+func (r *Runner) finish(bg context.Context, q *queue, slot *Slot, t *sweeps.Trial, a results.Attempt, fin results.Finish, nslots int) bool {
+	if a.ID != 0 {
+		if err := r.store.FinishAttempt(bg, a.ID, fin); err != nil {
+			r.opt.Reporter.Note(fmt.Sprintf("recording the end of attempt %d of %s: %v", a.Number, a.Trial, err))
+		}
+	}
+	retry := false
+	var delay time.Duration
+	if fin.Status == results.AttemptFailed && retryable(fin.ErrorKind) && t != nil {
+		st, err := r.store.TrialStatuses(bg)
+		failures := 0
+		if err == nil {
+			failures = st[t.ID].Failures
+		}
+		if failures <= r.maxRetries() {
+			retry = true
+			backoff := time.Duration(r.sweep.File.RetryBackoff)
+			delay = min(backoff<<max(failures-1, 0), 10*time.Minute)
+		}
+	}
+	r.opt.Reporter.Finished(t, a, fin, retry)
+	q.done(a.Trial, retry, delay)
+	switch fin.Status {
+	case results.AttemptSucceeded:
+		slot.failures = 0
+	case results.AttemptFailed:
+		slot.failures++
+	}
+	if len(slot.Devices) > 0 && slot.failures >= r.opt.GPUMaxFailures && nslots > 1 {
+		r.opt.Reporter.Note(fmt.Sprintf("slot %s failed %d attempts in a row: set aside", slot.Name, slot.failures))
+		return true
+	}
+	return false
+}
+
+// attempt starts and supervises one attempt of trial t on slot.
+func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (results.Attempt, results.Finish) {
+	trialDir := filepath.Join(r.opt.RunDir, "trials", t.ID)
+	a, err := r.store.StartAttempt(bg, t.ID, r.opt.Executor.Name(), slot.Name, func(n int) string {
+		return filepath.Join(trialDir, strconv.Itoa(n))
+	})
+	if err != nil {
+		return a, failed(KindStart, fmt.Sprintf("recording the attempt: %v", err), "")
+	}
+	if err := mkdirs(trialDir, a.Dir); err != nil {
+		return a, failed(KindStart, err.Error(), "")
+	}
+	resume := checkpointPath(a.Resume, a.ResumeDir)
+	spec := buildSpec(r.sweep, t, a.Number, absPath(a.Dir), r.opt.CacheDir, resume)
+	specPath := filepath.Join(a.Dir, "spec.json")
+	events := eventsPath(a.Dir)
+	if err := writeSpec(specPath, spec); err != nil {
+		return a, failed(KindStart, err.Error(), "")
+	}
+	args, err := argv(r.sweep, t, spec, absPath(specPath), absPath(events), r.opt.Self)
+	if err != nil {
+		return a, failed(KindStart, err.Error(), "")
+	}
+	env := append(slot.Env(),
+		trainer.EnvSpec+"="+absPath(specPath), trainer.EnvEvents+"="+absPath(events),
+		trainer.EnvTrial+"="+t.ID, trainer.EnvAttempt+"="+strconv.Itoa(a.Number))
+	for k, v := range r.sweep.File.Worker.Env {
+		env = append(env, k+"="+v)
+	}
+	ln := &Launch{Argv: args, Env: env, Dir: a.Dir, Stdout: filepath.Join(a.Dir, "stdout.log"), Stderr: filepath.Join(a.Dir, "stderr.log"),
+		Slot: slot, Attempt: a, EventsPath: events}
+	r.opt.Reporter.Started(t, a, slot.Name)
+	began := time.Now()
+	p, err := r.opt.Executor.Start(ctx, ln)
+	if err != nil {
+		return a, failed(KindStart, fmt.Sprintf("starting %s: %v", args[0], err), "")
+	}
+	pid, start := p.PID()
+	host, _ := os.Hostname()
+	if err := r.store.SetProcess(bg, a.ID, pid, start, host, ""); err != nil {
+		r.opt.Reporter.Note(fmt.Sprintf("recording pid %d: %v", pid, err))
+	}
+	return a, r.supervise(ctx, bg, a, spec, p, began)
+}
+
+// checkpointPath resolves an earlier attempt's checkpoint, or "" when
+// there is none or its file is gone.
+func checkpointPath(p, dir string) string {
+	if p == "" {
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return absPath(p)
+}
+
+// mkdirs makes each directory in turn (parents first), cheaper than
+// MkdirAll's walk when the run directory exists.
+func mkdirs(dirs ...string) error {
+	for _, d := range dirs {
+		if err := os.Mkdir(d, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+			if errors.Is(err, os.ErrNotExist) {
+				if err := os.MkdirAll(d, 0o755); err != nil {
+					return err
+				}
+				continue
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+func failed(kind, msg, stderr string) results.Finish {
+	return results.Finish{Status: results.AttemptFailed, ErrorKind: kind, Error: msg, StderrTail: stderr, TrialState: results.TrialFailed}
+}
+
+// supervise ingests a worker's events until it ends, killing it when it
+// stops sending events, runs past its time limit, or the run is stopped.
+func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *trainer.Spec, p Process, began time.Time) results.Finish {
+	tl := &tailer{path: eventsPath(a.Dir), offset: a.Offset}
+	defer tl.close()
+	in := &ingester{spec: spec, scorer: r.opt.Scorer}
+	exited := make(chan Exit, 1)
+	go func() { exited <- p.Wait() }()
+	tick := time.NewTicker(r.opt.Poll)
+	defer tick.Stop()
+	events := r.sweep.File.Worker.Kind != sweeps.WorkerCommand || r.sweep.File.Worker.Report == sweeps.ReportEvents
+	limit := time.Duration(r.sweep.File.Worker.TimeLimit)
+	lastActivity, lastOffset := time.Now(), tl.offset
+	var stopReason string
+	var termAt time.Time
+	stop := ctx.Done()
+	kill := r.killNow
+	terminate := func(reason string) {
+		if stopReason == "" {
+			stopReason = reason
+			termAt = time.Now()
+			p.Signal(syscall.SIGTERM)
+		}
+	}
+	for {
+		select {
+		case ex := <-exited:
+			if err := r.drain(bg, a.ID, tl, in); err != nil {
+				r.opt.Reporter.Note(fmt.Sprintf("ingesting attempt %d of %s: %v", a.Number, a.Trial, err))
+			}
+			return r.judge(ex, in, stopReason, a.Dir, events, limit)
+		case <-tick.C:
+			if err := r.drain(bg, a.ID, tl, in); err != nil {
+				r.opt.Reporter.Note(fmt.Sprintf("ingesting attempt %d of %s: %v", a.Number, a.Trial, err))
+			}
+			now := time.Now()
+			if tl.offset != lastOffset {
+				lastOffset, lastActivity = tl.offset, now
+				r.opt.Reporter.Progress(a, in.lastStep, spec.HParamInt("steps", 0))
+			}
+			switch {
+			case events && now.Sub(lastActivity) > r.opt.HeartbeatTimeout:
+				terminate(KindTimeout)
+			case limit > 0 && now.Sub(began) > limit:
+				terminate(KindTimeLimit)
+			}
+			if stopReason != "" && now.Sub(termAt) > r.opt.Grace {
+				p.Signal(syscall.SIGKILL)
+			}
+		case <-stop:
+			stop = nil
+			terminate(KindCancelled)
+		case <-kill:
+			kill = nil
+			stopReason = KindCancelled
+			p.Signal(syscall.SIGKILL)
+		}
+	}
+}
+
+// drain ingests everything the events file has now.
+func (r *Runner) drain(ctx context.Context, attempt int64, tl *tailer, in *ingester) error {
+	for {
+		before := tl.offset
+		lines, warns, err := tl.next()
+		if err != nil {
+			return err
+		}
+		if tl.offset == before && len(warns) == 0 {
+			return nil
+		}
+		b := in.batch(lines, warns)
+		b.Offset = tl.offset
+		if b.LastStep > in.lastStep {
+			in.lastStep = b.LastStep
+		}
+		if err := r.store.Ingest(ctx, attempt, b); err != nil {
+			return err
+		}
+		if tl.offset-before < readChunk/2 {
+			return nil
+		}
+	}
+}
+
+// judge decides how an attempt ended.
+func (r *Runner) judge(ex Exit, in *ingester, stopReason, dir string, events bool, limit time.Duration) results.Finish {
+	ok := results.Finish{Status: results.AttemptSucceeded, TrialState: results.TrialSucceeded}
+	exitedZero := ex.Known && ex.Code == 0 && ex.Signal == ""
+	if in.done == trainer.StatusOK && (exitedZero || !ex.Known) {
+		return ok // finished, even if a stop request crossed its end
+	}
+	if !events && exitedZero && stopReason == "" {
+		return ok // report: exit-code
+	}
+	stderr := stderrTail(filepath.Join(dir, "stderr.log"))
+	switch stopReason {
+	case KindCancelled:
+		return results.Finish{Status: results.AttemptCancelled, ErrorKind: KindCancelled, Error: "stopped by the user", StderrTail: stderr, TrialState: results.TrialPending}
+	case KindTimeout:
+		return failed(KindTimeout, fmt.Sprintf("no event for %s: killed", r.opt.HeartbeatTimeout), stderr)
+	case KindTimeLimit:
+		return failed(KindTimeLimit, fmt.Sprintf("ran past the time limit of %s: killed", limit), stderr)
+	}
+	kind := in.doneKind
+	msg := in.doneErr
+	switch {
+	case !ex.Known && in.done == "":
+		kind, msg = KindLost, "the adopted worker ended without a done event"
+	case ex.Signal != "":
+		if kind == "" {
+			kind = KindSignal
+		}
+		msg = joinMsg("killed by "+ex.Signal, msg)
+	case exitedZero:
+		kind = KindProtocol
+		if in.done == "" {
+			msg = "exited 0 without a done event"
+		} else {
+			msg = joinMsg("exited 0 after done "+in.done, msg)
+		}
+	case ex.Known:
+		msg = joinMsg(fmt.Sprintf("exit status %d", ex.Code), msg)
+	}
+	if kind == "" {
+		kind = KindCrash
+	}
+	if kind != KindOOM && oomPattern.MatchString(stderr+" "+in.doneErr) {
+		kind = KindOOM
+	}
+	if line := lastLine(stderr); line != "" && in.doneErr == "" {
+		msg = joinMsg(msg, line)
+	}
+	return failed(kind, msg, stderr)
+}
+
+func joinMsg(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + ": " + b
+}
+
+// stderrTail is the end of a worker's stderr, kept with a failure.
+func stderrTail(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	const n = 4096
+	st, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(st.Size()-n, 0)
+	buf := make([]byte, st.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, os.ErrClosed) && len(buf) == 0 {
+		return ""
+	}
+	return strings.ToValidUTF8(string(buf), "�")
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 300 {
+		s = s[:300] + "…"
+	}
+	return s
+}
+
+func (r *Runner) summary(ctx context.Context) (Summary, error) {
+	var s Summary
+	rows, err := r.store.DB().QueryContext(ctx, `SELECT state, count(*) FROM trials WHERE in_file = 1 GROUP BY state`)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return s, err
+		}
+		s.Trials += n
+		switch state {
+		case results.TrialSucceeded:
+			s.Succeeded += n
+		case results.TrialFailed:
+			s.Failed += n
+		case results.TrialCancelled:
+			s.Cancelled += n
+		default:
+			s.Pending += n
+		}
+	}
+	return s, rows.Err()
+}

@@ -1,0 +1,166 @@
+package runner
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/sweeps"
+	"github.com/tiedlora/tiedlora-sweep/tasks"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
+)
+
+const timeFormat = time.RFC3339Nano
+
+func nowString() string { return time.Now().UTC().Format(timeFormat) }
+
+// buildSpec resolves a trial into the spec a worker reads.
+func buildSpec(s *sweeps.Sweep, t *sweeps.Trial, attempt int, dir, cacheDir, resumeFrom string) *trainer.Spec {
+	spec := &trainer.Spec{
+		Protocol:   trainer.ProtocolVersion,
+		Sweep:      s.File.Name,
+		Trial:      t.ID,
+		Attempt:    attempt,
+		Method:     t.Method,
+		Rank:       t.Rank,
+		Seed:       t.Seed,
+		HParams:    map[string]any{},
+		Params:     t.Params,
+		AttemptDir: dir,
+		ResumeFrom: resumeFrom,
+		CacheDir:   cacheDir,
+	}
+	for _, h := range t.HParams {
+		spec.HParams[h.Name] = h.Value
+	}
+	if t.Task != nil {
+		ts := taskSpec(*t.Task)
+		if len(t.Task.Data) > 0 {
+			ts.Data = map[string]string{}
+			for split, p := range t.Task.Data {
+				ts.Data[split] = absPath(s.ResolvePath(p))
+			}
+		}
+		if info, ok := tasks.Lookup(t.Task.Name); ok {
+			ts.Metric, ts.Mode = info.Metric, string(info.Mode)
+		}
+		spec.Task = ts
+	}
+	if s.HasModel() {
+		m := s.File.Model
+		spec.Model = &trainer.ModelSpec{Arch: s.Arch, Preset: m.Preset, Config: absPath(s.ResolvePath(m.Config)), Path: absPath(s.ResolvePath(m.Path))}
+		spec.Targets = s.File.Targets
+	}
+	return spec
+}
+
+// taskSpec carries a task's settings to the worker. The two types share
+// their JSON form, which keeps trainer free of the tasks package.
+func taskSpec(c tasks.Config) *trainer.TaskSpec {
+	var ts trainer.TaskSpec
+	b, _ := json.Marshal(c)
+	_ = json.Unmarshal(b, &ts) // same keys, same types
+	return &ts
+}
+
+// taskConfig is the inverse of taskSpec.
+func taskConfig(ts *trainer.TaskSpec) tasks.Config {
+	var c tasks.Config
+	b, _ := json.Marshal(ts)
+	_ = json.Unmarshal(b, &c)
+	return c
+}
+
+func absPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
+}
+
+// writeSpec writes spec.json into a new attempt directory. A crash while
+// writing costs nothing: the attempt never started, and the next one gets
+// a directory of its own.
+func writeSpec(path string, spec *trainer.Spec) error {
+	data, err := json.MarshalIndent(spec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// argv is the command line of an attempt's worker. A command worker's
+// placeholders are replaced inside each element; nothing passes through a
+// shell, so a value with shell metacharacters arrives as it is.
+func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, eventsPath, self string) ([]string, error) {
+	w := s.File.Worker
+	switch w.Kind {
+	case sweeps.WorkerGo:
+		return []string{self, "worker", "--spec", specPath}, nil
+	case sweeps.WorkerTorch:
+		python := w.Python
+		if python == "" {
+			python = "python3"
+		}
+		return []string{python, "-m", "tiedlora_worker", "--spec", specPath}, nil
+	case sweeps.WorkerCommand:
+		vals := map[string]string{
+			"spec": specPath, "events": eventsPath, "trial": t.ID, "attempt": strconv.Itoa(spec.Attempt),
+			"attempt_dir": spec.AttemptDir, "seed": strconv.FormatInt(t.Seed, 10), "task": t.TaskName(),
+			"method": t.MethodName(), "rank": strconv.Itoa(t.Rank), "sweep": s.File.Name,
+		}
+		for _, h := range t.HParams {
+			vals[h.Name] = formatValue(h.Value)
+		}
+		out := make([]string, len(w.Command))
+		for i, arg := range w.Command {
+			out[i] = substitute(arg, vals)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unknown worker kind %q", w.Kind)
+}
+
+// substitute replaces {name} with vals[name] in one pass, so a substituted
+// value is never itself expanded.
+func substitute(arg string, vals map[string]string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(arg, '{')
+		if i < 0 {
+			b.WriteString(arg)
+			return b.String()
+		}
+		j := strings.IndexByte(arg[i:], '}')
+		if j < 0 {
+			b.WriteString(arg)
+			return b.String()
+		}
+		name := arg[i+1 : i+j]
+		if v, ok := vals[name]; ok {
+			b.WriteString(arg[:i])
+			b.WriteString(v)
+		} else {
+			b.WriteString(arg[:i+j+1])
+		}
+		arg = arg[i+j+1:]
+	}
+}
+
+func formatValue(v any) string {
+	switch x := v.(type) {
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return x
+	default:
+		return fmt.Sprint(x)
+	}
+}
