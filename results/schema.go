@@ -59,13 +59,15 @@ CREATE TABLE attempts (
 	UNIQUE (trial, number)
 );
 CREATE INDEX attempts_status ON attempts (status);
+-- One B-tree, keyed as curves are read: by attempt, name, step. A point
+-- written twice keeps the last value.
 CREATE TABLE metrics (
 	attempt INTEGER NOT NULL REFERENCES attempts (id),
-	step    INTEGER NOT NULL,
 	name    TEXT NOT NULL,
-	value   REAL
-);
-CREATE INDEX metrics_attempt ON metrics (attempt, name, step);
+	step    INTEGER NOT NULL,
+	value   REAL,
+	PRIMARY KEY (attempt, name, step)
+) WITHOUT ROWID;
 CREATE TABLE scores (
 	attempt INTEGER NOT NULL REFERENCES attempts (id),
 	step    INTEGER NOT NULL,

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -22,5 +23,25 @@ seeds: {from: 1, to: 200}
 		if sum.Succeeded != 200 {
 			b.Fatalf("got %+v", sum)
 		}
+	}
+}
+
+func TestBenchIngestCounts(t *testing.T) {
+	got, err := BenchIngest(context.Background(), t.TempDir(), 2000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Points != 8000 || got.PointsPerSec <= 0 {
+		t.Errorf("got %+v, want 8000 points", got)
+	}
+}
+
+func BenchmarkIngest(b *testing.B) {
+	for b.Loop() {
+		got, err := BenchIngest(context.Background(), b.TempDir(), 100_000)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(got.PointsPerSec, "points/s")
 	}
 }

@@ -88,6 +88,10 @@ func fakeWorker(args []string) int {
 	case "args":
 		b, _ := json.Marshal(args)
 		os.WriteFile("args.json", b, 0o644)
+	case "gpu": // GPU 1 is broken
+		if os.Getenv("CUDA_VISIBLE_DEVICES") == "1" {
+			return 1
+		}
 	case "params":
 		emit(map[string]any{"event": "params", "trainable": 12345, "total": 99999})
 	}

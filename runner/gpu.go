@@ -50,7 +50,7 @@ func parseGPUs(text string) ([]GPU, error) {
 			s = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(s), "MiB"))
 			n, err := strconv.Atoi(s)
 			if err != nil {
-				return nil, fmt.Errorf("nvidia-smi line %d: %q is not a number", line, f[i])
+				return nil, fmt.Errorf("nvidia-smi line %d: %q is not a number", line, strings.TrimSpace(f[i]))
 			}
 			nums[i] = n
 		}

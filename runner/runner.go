@@ -446,27 +446,39 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 	}
 }
 
-// drain ingests everything the events file has now.
+// drain ingests everything the events file has now. Decoding the next
+// chunk overlaps writing the last one; writes stay in file order, so the
+// stored offset only moves forward.
 func (r *Runner) drain(ctx context.Context, attempt int64, tl *tailer, in *ingester) error {
+	var pending chan error
+	wait := func() error {
+		if pending == nil {
+			return nil
+		}
+		err := <-pending
+		pending = nil
+		return err
+	}
 	for {
 		before := tl.offset
 		lines, warns, err := tl.next()
 		if err != nil {
-			return err
+			return errors.Join(err, wait())
 		}
 		if tl.offset == before && len(warns) == 0 {
-			return nil
+			return wait()
 		}
-		b := in.batch(lines, warns)
+		b := in.batch(lines, warns) // copies what it keeps out of lines
 		b.Offset = tl.offset
-		if b.LastStep > in.lastStep {
-			in.lastStep = b.LastStep
-		}
-		if err := r.store.Ingest(ctx, attempt, b); err != nil {
+		in.lastStep = max(in.lastStep, b.LastStep)
+		if err := wait(); err != nil {
 			return err
 		}
+		ch := make(chan error, 1)
+		pending = ch
+		go func() { ch <- r.store.Ingest(ctx, attempt, b) }()
 		if tl.offset-before < readChunk/2 {
-			return nil
+			return wait()
 		}
 	}
 }
