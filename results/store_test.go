@@ -44,7 +44,7 @@ func TestMetricsRoundTrip(t *testing.T) {
 		case 0:
 			v = rng.Float64()
 		case 1:
-			v = math.Float64frombits(rng.Uint64() &^ (0x7ff << 52) | uint64(rng.IntN(2046)+1)<<52) // any finite
+			v = math.Float64frombits(rng.Uint64()&^(0x7ff<<52) | uint64(rng.IntN(2046)+1)<<52) // any finite
 		case 2:
 			v = float64(rng.IntN(1e6)) / 1000
 		case 3:
