@@ -115,6 +115,7 @@ func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, events
 			"spec": specPath, "events": eventsPath, "trial": t.ID, "attempt": strconv.Itoa(spec.Attempt),
 			"attempt_dir": spec.AttemptDir, "seed": strconv.FormatInt(t.Seed, 10), "task": t.TaskName(),
 			"method": t.MethodName(), "rank": strconv.Itoa(t.Rank), "sweep": s.File.Name,
+			"sweep_dir": absPath(s.Dir),
 		}
 		for _, h := range t.HParams {
 			vals[h.Name] = formatValue(h.Value)

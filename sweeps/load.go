@@ -272,7 +272,7 @@ func (s *Sweep) ResolvePath(p string) string {
 var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_.-]*)\}`)
 
 // Placeholders a command argv may use besides hyper-parameter names.
-var Placeholders = []string{"spec", "events", "trial", "attempt", "attempt_dir", "seed", "task", "method", "rank", "sweep"}
+var Placeholders = []string{"spec", "events", "trial", "attempt", "attempt_dir", "seed", "task", "method", "rank", "sweep", "sweep_dir"}
 
 func (l *loader) checkWorker() {
 	w := &l.s.File.Worker
