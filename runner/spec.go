@@ -118,7 +118,7 @@ func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, events
 			"sweep_dir": absPath(s.Dir),
 		}
 		for _, h := range t.HParams {
-			vals[h.Name] = formatValue(h.Value)
+			vals[h.Name] = sweeps.FormatValue(h.Value)
 		}
 		out := make([]string, len(w.Command))
 		for i, arg := range w.Command {
@@ -152,16 +152,5 @@ func substitute(arg string, vals map[string]string) string {
 			b.WriteString(arg[:i+j+1])
 		}
 		arg = arg[i+j+1:]
-	}
-}
-
-func formatValue(v any) string {
-	switch x := v.(type) {
-	case float64:
-		return strconv.FormatFloat(x, 'g', -1, 64)
-	case string:
-		return x
-	default:
-		return fmt.Sprint(x)
 	}
 }

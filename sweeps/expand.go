@@ -169,7 +169,7 @@ func quoteIfString(v any) string {
 	if s, ok := v.(string); ok {
 		return fmt.Sprintf("%q", s)
 	}
-	return formatValue(v)
+	return FormatValue(v)
 }
 
 func (l *loader) checkDuplicates(a *axisDef) {
@@ -177,7 +177,7 @@ func (l *loader) checkDuplicates(a *axisDef) {
 	for _, v := range a.values {
 		k := valueKey(v)
 		if seen[k] {
-			l.errAt(a.path, "%s lists %s twice", axisLabel(a), formatValue(v))
+			l.errAt(a.path, "%s lists %s twice", axisLabel(a), FormatValue(v))
 			return
 		}
 		seen[k] = true
@@ -189,7 +189,7 @@ func valueKey(v any) string {
 	if f, ok := number(v); ok {
 		return "n" + strconv.FormatFloat(f, 'g', -1, 64)
 	}
-	return fmt.Sprintf("%T:%s", v, formatValue(v))
+	return fmt.Sprintf("%T:%s", v, FormatValue(v))
 }
 
 func axisLabel(a *axisDef) string {

@@ -130,7 +130,7 @@ func TestRanges(t *testing.T) {
 		var got []string
 		for _, tr := range s.Trials() {
 			v, _ := tr.HParam("a")
-			got = append(got, formatValue(v))
+			got = append(got, FormatValue(v))
 		}
 		if g := fmt.Sprint(got); g != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.axis, g, tt.want)

@@ -53,7 +53,7 @@ func (r hparamRule) check(v any) (any, error) {
 		x = float64(t)
 	case float64:
 		if r.integer {
-			return nil, fmt.Errorf("want an integer, got %s", formatValue(v))
+			return nil, fmt.Errorf("want an integer, got %s", FormatValue(v))
 		}
 		x = t
 	default:
@@ -61,21 +61,21 @@ func (r hparamRule) check(v any) (any, error) {
 		if r.integer {
 			kind = "an integer"
 		}
-		return nil, fmt.Errorf("want %s, got %q", kind, formatValue(v))
+		return nil, fmt.Errorf("want %s, got %q", kind, FormatValue(v))
 	}
 	if x < r.min || (r.minOpen && x == r.min) {
 		op := "at least"
 		if r.minOpen {
 			op = "greater than"
 		}
-		return nil, fmt.Errorf("must be %s %s, got %s", op, formatValue(r.min), formatValue(v))
+		return nil, fmt.Errorf("must be %s %s, got %s", op, FormatValue(r.min), FormatValue(v))
 	}
 	if r.max != 0 && (x > r.max || (r.maxOpen && x == r.max)) {
 		op := "at most"
 		if r.maxOpen {
 			op = "less than"
 		}
-		return nil, fmt.Errorf("must be %s %s, got %s", op, formatValue(r.max), formatValue(v))
+		return nil, fmt.Errorf("must be %s %s, got %s", op, FormatValue(r.max), FormatValue(v))
 	}
 	if r.integer {
 		return int64(x), nil

@@ -323,8 +323,8 @@ func (h *HParams) decodeNode(d *decoder, n *yaml.Node, path string) {
 	})
 }
 
-// formatValue prints an axis value as a sweep file would.
-func formatValue(v any) string {
+// FormatValue prints an axis value as a sweep file would: 0.001, not 1e-03.
+func FormatValue(v any) string {
 	switch x := v.(type) {
 	case float64:
 		return strconv.FormatFloat(x, 'g', -1, 64)

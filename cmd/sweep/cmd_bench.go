@@ -36,11 +36,11 @@ package. The run directory is a temporary one under --dir.`,
 			if err != nil {
 				return err
 			}
-			dir, err := os.MkdirTemp(v.GetString("dir"), "sweep-bench-")
+			dir, cleanup, err := benchDir(v.GetString("dir"))
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
+			defer cleanup()
 			res, err := runner.BenchOrchestrator(cmd.Context(), dir)
 			if err != nil {
 				return err
@@ -78,11 +78,11 @@ func newBenchIngestCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			dir, err := os.MkdirTemp(v.GetString("dir"), "sweep-bench-")
+			dir, cleanup, err := benchDir(v.GetString("dir"))
 			if err != nil {
 				return err
 			}
-			defer os.RemoveAll(dir)
+			defer cleanup()
 			res, err := runner.BenchIngest(cmd.Context(), dir, v.GetInt("lines"))
 			if err != nil {
 				return err
@@ -100,4 +100,14 @@ func newBenchIngestCmd() *cobra.Command {
 	cmd.Flags().Int("lines", 250_000, "metric events to write (four values each)")
 	cmd.Flags().String("dir", "", "where the temporary files go")
 	return cmd
+}
+
+// benchDir makes a temporary directory for a benchmark's files under
+// parent (default: the system's temporary directory).
+func benchDir(parent string) (string, func(), error) {
+	dir, err := os.MkdirTemp(parent, "sweep-bench-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
 }

@@ -12,22 +12,6 @@ import (
 	"github.com/tiedlora/tiedlora-sweep/tasks"
 )
 
-// tasksCLI runs the CLI in-process and returns stdout, stderr (with the
-// error main would print) and the exit status main would use.
-func tasksCLI(t *testing.T, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd(&out, &errOut)
-	root.SetArgs(args)
-	err := root.Execute()
-	code := 0
-	if err != nil {
-		code = exitCode(err)
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), code
-}
-
 func decodeExamples(t *testing.T, out string) []tasks.Example {
 	t.Helper()
 	var ex []tasks.Example
@@ -44,7 +28,7 @@ func decodeExamples(t *testing.T, out string) []tasks.Example {
 }
 
 func TestTasksList(t *testing.T) {
-	out, _, code := tasksCLI(t, "tasks")
+	out, _, code := run(t, "tasks")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -58,7 +42,7 @@ func TestTasksList(t *testing.T) {
 		}
 	}
 
-	out, _, code = tasksCLI(t, "tasks", "--json")
+	out, _, code = run(t, "tasks", "--json")
 	var infos []tasks.Info
 	if err := json.Unmarshal([]byte(out), &infos); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v:\n%s", code, err, out)
@@ -75,7 +59,7 @@ func TestTasksList(t *testing.T) {
 }
 
 func TestTasksShowSynthetic(t *testing.T) {
-	out, _, code := tasksCLI(t, "tasks", "show", "syn-hellaswag", "--limit", "3", "--split", "validation", "--seed", "2", "--size", "40")
+	out, _, code := run(t, "tasks", "show", "syn-hellaswag", "--limit", "3", "--split", "validation", "--seed", "2", "--size", "40")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -96,7 +80,7 @@ func TestTasksShowSynthetic(t *testing.T) {
 	if !strings.Contains(out, `"gold":`) {
 		t.Errorf("got %s, want gold in choice examples", out)
 	}
-	out, _, _ = tasksCLI(t, "tasks", "show", "syn-gsm8k", "--limit", "2", "--json")
+	out, _, _ = run(t, "tasks", "show", "syn-gsm8k", "--limit", "2", "--json")
 	if strings.Contains(out, `"gold"`) || strings.Contains(out, `\u003c`) || len(decodeExamples(t, out)) != 2 {
 		t.Errorf("got %s, want two generation examples without gold", out)
 	}
@@ -104,7 +88,7 @@ func TestTasksShowSynthetic(t *testing.T) {
 
 func TestTasksShowData(t *testing.T) {
 	fixture := filepath.Join("..", "..", "tasks", "testdata", "squad", "dev-mini.json")
-	out, _, code := tasksCLI(t, "tasks", "show", "squad", "--data", fixture, "--split", "test", "--limit", "0")
+	out, _, code := run(t, "tasks", "show", "squad", "--data", fixture, "--split", "test", "--limit", "0")
 	if code != 0 {
 		t.Fatalf("exit %d", code)
 	}
@@ -112,7 +96,7 @@ func TestTasksShowData(t *testing.T) {
 	if len(ex) != 5 || ex[0].ID != "56be4db0acb8001400a502ec" || len(ex[0].References) != 3 {
 		t.Errorf("got %+v, want the 5 questions of the fixture", ex)
 	}
-	out, _, _ = tasksCLI(t, "tasks", "show", "squad", "--data", fixture, "--prompt", "{question}{answer}", "--limit", "1")
+	out, _, _ = run(t, "tasks", "show", "squad", "--data", fixture, "--prompt", "{question}{answer}", "--limit", "1")
 	if e := decodeExamples(t, out); len(e) != 1 || e[0].Prompt != "Which team won Super Bowl 50?" || e[0].Target != "Denver Broncos" {
 		t.Errorf("got %s, want the custom prompt", out)
 	}
@@ -143,7 +127,7 @@ func TestTasksShowBadInput(t *testing.T) {
 		{[]string{"tasks", "generate", "syn-squad", "--out", dir, "--size", "-5"}, "size: must be between 1 and"},
 	}
 	for _, tt := range tests {
-		_, errOut, code := tasksCLI(t, tt.args...)
+		_, errOut, code := run(t, tt.args...)
 		if code != 2 || !strings.Contains(errOut, tt.want) {
 			t.Errorf("%v: got exit %d, %q; want exit 2 and %q", tt.args, code, errOut, tt.want)
 		}
@@ -154,7 +138,7 @@ func TestTasksGenerate(t *testing.T) {
 	for _, name := range []string{"syn-squad", "syn-dialogsum", "syn-hellaswag", "syn-iwslt", "syn-gsm8k"} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
-			out, errOut, code := tasksCLI(t, "tasks", "generate", name, "--out", dir, "--seed", "9", "--size", "25")
+			out, errOut, code := run(t, "tasks", "generate", name, "--out", dir, "--seed", "9", "--size", "25")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -172,8 +156,8 @@ func TestTasksGenerate(t *testing.T) {
 				t.Errorf("got\n%s\nwant the sweep file entry", out)
 			}
 			// The written test file, shown with --data, is the in-memory test split.
-			mem, _, _ := tasksCLI(t, "tasks", "show", name, "--split", "test", "--seed", "9", "--size", "25", "--limit", "0")
-			disk, _, code := tasksCLI(t, "tasks", "show", name, "--split", "test", "--data", filepath.Join(dir, g.Data[tasks.Test]), "--limit", "0")
+			mem, _, _ := run(t, "tasks", "show", name, "--split", "test", "--seed", "9", "--size", "25", "--limit", "0")
+			disk, _, code := run(t, "tasks", "show", name, "--split", "test", "--data", filepath.Join(dir, g.Data[tasks.Test]), "--limit", "0")
 			if code != 0 || mem != disk || len(decodeExamples(t, disk)) != 25 {
 				t.Errorf("exit %d; got from disk\n%s\nwant\n%s", code, disk, mem)
 			}
