@@ -1,0 +1,100 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tiedlora/tiedlora-sweep/plots"
+	"github.com/tiedlora/tiedlora-sweep/results"
+)
+
+func newReportCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report [FILE]",
+		Short: "Write a sweep's tables, rank-stability report and charts (index.html, report.md, CSV, LaTeX)",
+		Long: `report reads a sweep's database and writes what the Tied-LoRA paper prints:
+tables of every method against a baseline with parameter percentages, the
+rank-stability report, Pareto fronts of trainable parameters against score,
+and charts, into one self-contained index.html, a report.md, CSV files and
+LaTeX (booktabs) tables. It works on a partial sweep and says what is
+missing. See docs/report.md.`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: runReport,
+	}
+	f := cmd.Flags()
+	f.String("db", "", "database path (default runs/<name>/sweep.db of FILE)")
+	f.String("runs", "runs", "directory that holds one folder per sweep")
+	f.String("out", "", "output directory (default report/ beside the database)")
+	f.StringSlice("format", plots.AllFormats, "formats to write: html, md, csv, tex, svg, png")
+	f.String("baseline", results.DefaultBaseline, "method the others are compared with")
+	f.Float64("epsilon", results.DefaultEpsilon, "how close to the baseline's best counts as matching it, as a fraction of that score")
+	f.IntSlice("rank", nil, "ranks to print a table at (default every rank; the best-rank table is always printed)")
+	f.Int("dpi", 144, "resolution of the PNG charts")
+	return cmd
+}
+
+func runReport(cmd *cobra.Command, args []string) error {
+	v, err := settings(cmd)
+	if err != nil {
+		return err
+	}
+	db, err := resolveDB(v, args)
+	if err != nil {
+		return err
+	}
+	eps := v.GetFloat64("epsilon")
+	if eps <= 0 || math.IsNaN(eps) || math.IsInf(eps, 0) {
+		return badInput(fmt.Errorf("--epsilon must be positive, got %v", eps))
+	}
+	if v.GetInt("dpi") <= 0 {
+		return badInput(fmt.Errorf("--dpi must be positive, got %d", v.GetInt("dpi")))
+	}
+	store, err := results.OpenReader(db)
+	if errors.Is(err, os.ErrNotExist) {
+		return badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
+	}
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	out := v.GetString("out")
+	if out == "" {
+		out = filepath.Join(filepath.Dir(db), "report")
+	}
+	opt := plots.Options{
+		Analyze: results.AnalyzeOptions{Baseline: v.GetString("baseline"), Epsilon: eps},
+		Ranks:   v.GetIntSlice("rank"),
+		Formats: v.GetStringSlice("format"),
+		DPI:     v.GetInt("dpi"),
+	}
+	sum, err := plots.Write(cmd.Context(), store, out, opt)
+	if errors.Is(err, plots.ErrOption) {
+		return badInput(err)
+	}
+	if err != nil {
+		return err
+	}
+	a := sum.Analysis
+	if len(a.Cells) > 0 && !slices.Contains(a.Methods, a.Baseline) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: the sweep has no method %q to compare with; choose one with --baseline\n", a.Baseline)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "wrote %d files to %s\n", len(sum.Files), sum.Dir)
+	for _, f := range []string{"index.html", "report.md"} {
+		if slices.Contains(sum.Files, f) {
+			fmt.Fprintf(w, "  %s\n", filepath.Join(sum.Dir, f))
+		}
+	}
+	var trials, done, failed, missing int
+	for _, c := range a.Cells {
+		trials, done, failed, missing = trials+c.Trials, done+c.Done, failed+c.Failed, missing+c.Missing()
+	}
+	fmt.Fprintf(w, "%d of %d trials done, %d failed, %d missing\n", done, trials, failed, missing)
+	return nil
+}

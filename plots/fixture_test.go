@@ -1,0 +1,50 @@
+package plots
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/results/fixture"
+)
+
+// The fixture database is written once per test binary and shared,
+// read-only, by the tests.
+var (
+	fixtureOnce sync.Once
+	fixtureDir  string
+	fixturePath string
+	fixtureErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if fixtureDir != "" {
+		os.RemoveAll(fixtureDir)
+	}
+	os.Exit(code)
+}
+
+// openFixture opens the small fixture sweep for reading.
+func openFixture(t testing.TB) *results.Store {
+	t.Helper()
+	fixtureOnce.Do(func() {
+		if fixtureDir, fixtureErr = os.MkdirTemp("", "plots-fixture-"); fixtureErr != nil {
+			return
+		}
+		fixturePath = filepath.Join(fixtureDir, "sweep.db")
+		fixtureErr = fixture.Write(context.Background(), fixturePath, fixture.Small)
+	})
+	if fixtureErr != nil {
+		t.Fatal(fixtureErr)
+	}
+	s, err := results.OpenReader(fixturePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}

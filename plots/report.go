@@ -1,0 +1,302 @@
+// Package plots turns a sweep's analysis (package results) into what the
+// Tied-LoRA paper prints: comparison tables relative to a baseline in
+// Markdown, LaTeX and CSV, the rank-stability report, Pareto fronts, and
+// charts drawn with gonum/plot as SVG and PNG, gathered in one
+// self-contained index.html and a report.md.
+package plots
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+)
+
+// Formats a report can write.
+const (
+	FormatHTML = "html"
+	FormatMD   = "md"
+	FormatCSV  = "csv"
+	FormatTeX  = "tex"
+	FormatSVG  = "svg"
+	FormatPNG  = "png"
+)
+
+// AllFormats is the default: everything.
+var AllFormats = []string{FormatHTML, FormatMD, FormatCSV, FormatTeX, FormatSVG, FormatPNG}
+
+// ErrOption is wrapped by the errors about an option that cannot apply
+// to the sweep: an unknown format, a rank the sweep does not have.
+var ErrOption = errors.New("bad report option")
+
+// Options configure a report; zero values take the defaults.
+type Options struct {
+	Analyze results.AnalyzeOptions
+	// Ranks are the ranks to print a table at; nil means every rank of
+	// the sweep. The table of each method at its best rank is always
+	// printed.
+	Ranks []int
+	// Formats to write (AllFormats when nil); index.html always inlines
+	// its charts, whether or not svg files are written.
+	Formats []string
+	// DPI of the PNG charts (default 144).
+	DPI int
+}
+
+// Summary is what Write did.
+type Summary struct {
+	Dir      string
+	Files    []string // written, relative to Dir, sorted
+	Analysis *results.Analysis
+}
+
+// Write analyses the sweep in s and writes its report into dir.
+func Write(ctx context.Context, s *results.Store, dir string, opt Options) (*Summary, error) {
+	if opt.Formats == nil {
+		opt.Formats = AllFormats
+	}
+	for _, f := range opt.Formats {
+		if !slices.Contains(AllFormats, f) {
+			return nil, fmt.Errorf("%w: unknown report format %q (known: %s)", ErrOption, f, strings.Join(AllFormats, ", "))
+		}
+	}
+	if opt.DPI == 0 {
+		opt.DPI = 144
+	}
+	a, err := s.Analyze(ctx, opt.Analyze)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range opt.Ranks {
+		if !slices.Contains(a.Ranks, r) {
+			return nil, fmt.Errorf("%w: the sweep has no rank %d (ranks: %v)", ErrOption, r, a.Ranks)
+		}
+	}
+	rep, err := build(ctx, s, a, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	w := &fileWriter{dir: dir}
+	has := func(f string) bool { return slices.Contains(opt.Formats, f) }
+	if err := rep.renderCharts(opt.DPI, has(FormatSVG) || has(FormatHTML) || has(FormatMD), has(FormatPNG)); err != nil {
+		return nil, err
+	}
+	if has(FormatSVG) {
+		for _, c := range rep.Charts {
+			w.bytes(c.Name+".svg", c.svg)
+		}
+	}
+	if has(FormatPNG) {
+		for _, c := range rep.Charts {
+			w.bytes(c.Name+".png", c.png)
+		}
+	}
+	if has(FormatCSV) {
+		w.with("results.csv", func(f *os.File) error { return writeResultsCSV(f, a) })
+		w.with("stability.csv", func(f *os.File) error { return writeStabilityCSV(f, a) })
+		w.with("fronts.csv", func(f *os.File) error { return writeFrontsCSV(f, a) })
+		for _, t := range rep.Tables {
+			w.with(t.Slug()+".csv", func(f *os.File) error { return t.WriteCSV(f) })
+		}
+	}
+	if has(FormatTeX) {
+		for _, t := range rep.Tables {
+			w.with(t.Slug()+".tex", func(f *os.File) error { t.WriteLaTeX(f); return nil })
+		}
+	}
+	if has(FormatMD) {
+		rep.chartExt = ".svg"
+		if !has(FormatSVG) && has(FormatPNG) {
+			rep.chartExt = ".png"
+		}
+		rep.linkCharts = has(FormatSVG) || has(FormatPNG)
+		w.with("report.md", func(f *os.File) error { return rep.writeMarkdown(f) })
+	}
+	if has(FormatHTML) {
+		w.with("index.html", func(f *os.File) error { return rep.writeHTML(f) })
+	}
+	if w.err != nil {
+		return nil, w.err
+	}
+	sort.Strings(w.files)
+	return &Summary{Dir: dir, Files: w.files, Analysis: a}, nil
+}
+
+// report is the analysis with its tables, stability views and charts.
+type report struct {
+	A         *results.Analysis
+	Tables    []tableView
+	Stability []stabilityView
+	Charts    []*renderedChart
+	Missing   []string // one line per incomplete cell
+	Totals    totals
+
+	chartExt   string
+	linkCharts bool
+}
+
+type totals struct {
+	Trials, Done, Failed, Running, Missing, Cells, Complete int
+}
+
+type renderedChart struct {
+	Chart
+	Section  string // completeness, panels, task
+	Task     string
+	svg, png []byte
+}
+
+func build(ctx context.Context, s *results.Store, a *results.Analysis, opt Options) (*report, error) {
+	rep := &report{A: a, Stability: stabilityViews(a)}
+	rep.Tables = append(rep.Tables, newTableView(a.Table(0)))
+	ranks := opt.Ranks
+	if ranks == nil {
+		ranks = a.Ranks
+	}
+	for _, r := range ranks {
+		rep.Tables = append(rep.Tables, newTableView(a.Table(r)))
+	}
+	for _, c := range a.Cells {
+		t := &rep.Totals
+		t.Cells++
+		t.Trials += c.Trials
+		t.Done += c.Done
+		t.Failed += c.Failed
+		t.Running += c.Running
+		t.Missing += c.Missing()
+		if c.Status() == "done" {
+			t.Complete++
+			continue
+		}
+		rep.Missing = append(rep.Missing, fmt.Sprintf("%s · %s · r=%d: %d of %d trials done, %d failed, %d running, %d missing; %d of %d seeds scored",
+			c.Task, c.Method, c.Rank, c.Done, c.Trials, c.Failed, c.Running, c.Missing(), c.Test.N, c.Planned))
+	}
+	add := func(c Chart, ok bool, section, task string) {
+		if ok {
+			rep.Charts = append(rep.Charts, &renderedChart{Chart: c, Section: section, Task: task})
+		}
+	}
+	c, ok := completenessChart(a)
+	add(c, ok, "completeness", "")
+	c, ok, err := panelsChart(a)
+	if err != nil {
+		return nil, err
+	}
+	add(c, ok, "panels", "")
+	slugs := slugger{}
+	for _, t := range a.Tasks {
+		slug := slugs.slug(t.Task)
+		c, ok, err := paramsChart(a, t, slug)
+		if err != nil {
+			return nil, err
+		}
+		add(c, ok, "task", t.Task)
+		if c, ok, err = rankChart(a, t, slug); err != nil {
+			return nil, err
+		}
+		add(c, ok, "task", t.Task)
+		curves, err := readCurves(ctx, s, a, t)
+		if err != nil {
+			return nil, err
+		}
+		if c, ok, err = curvesChart(t, a.Protocol.Split, curves, slug); err != nil {
+			return nil, err
+		}
+		add(c, ok, "task", t.Task)
+	}
+	return rep, nil
+}
+
+// renderCharts draws every chart, on as many cores as there are.
+func (rep *report) renderCharts(dpi int, svg, png bool) error {
+	var wg sync.WaitGroup
+	errs := make([]error, len(rep.Charts))
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, c := range rep.Charts {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			var err error
+			if svg {
+				if c.svg, err = c.SVG(); err != nil {
+					errs[i] = fmt.Errorf("%s.svg: %w", c.Name, err)
+					return
+				}
+			}
+			if png {
+				if c.png, err = c.PNG(dpi); err != nil {
+					errs[i] = fmt.Errorf("%s.png: %w", c.Name, err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slugger names files after tasks: safe characters only, and distinct.
+type slugger map[string]bool
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+func (s slugger) slug(name string) string {
+	base := strings.Trim(unsafeName.ReplaceAllString(name, "-"), "-.")
+	if base == "" {
+		base = "task"
+	}
+	slug := base
+	for i := 2; s[slug]; i++ {
+		slug = fmt.Sprintf("%s-%d", base, i)
+	}
+	s[slug] = true
+	return slug
+}
+
+// fileWriter writes report files, keeping the first error.
+type fileWriter struct {
+	dir   string
+	files []string
+	err   error
+}
+
+func (w *fileWriter) with(name string, fn func(*os.File) error) {
+	if w.err != nil {
+		return
+	}
+	f, err := os.Create(filepath.Join(w.dir, name))
+	if err != nil {
+		w.err = err
+		return
+	}
+	err = fn(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		w.err = fmt.Errorf("%s: %w", name, err)
+		return
+	}
+	w.files = append(w.files, name)
+}
+
+func (w *fileWriter) bytes(name string, b []byte) {
+	w.with(name, func(f *os.File) error { _, err := f.Write(b); return err })
+}

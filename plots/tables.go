@@ -1,0 +1,208 @@
+package plots
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+)
+
+// tableView is a results.Table with what every format prints worked out
+// once: the caption, the decimals of each task, each row's parameters.
+type tableView struct {
+	results.Table
+	decimals []int // per task
+}
+
+func newTableView(t results.Table) tableView {
+	v := tableView{Table: t}
+	for j := range t.Tasks {
+		var xs []float64
+		for _, r := range t.Rows {
+			if e := r.Entries[j]; e.Has() {
+				xs = append(xs, e.Cell.Test.Mean)
+			}
+		}
+		v.decimals = append(v.decimals, decimals(xs...))
+	}
+	return v
+}
+
+// Title names the table.
+func (v tableView) Title() string {
+	if v.Rank == 0 {
+		return "Each method at its best rank"
+	}
+	return fmt.Sprintf("Rank %d", v.Rank)
+}
+
+// Slug names its files: table-best, table-r8.
+func (v tableView) Slug() string {
+	if v.Rank == 0 {
+		return "table-best"
+	}
+	return fmt.Sprintf("table-r%d", v.Rank)
+}
+
+// Caption says how to read it; the caller escapes it.
+func (v tableView) Caption() string {
+	where := "at the same rank"
+	if v.Rank == 0 {
+		where = "at its own best rank; each method's rank is chosen per task on the selection score, never on test"
+	}
+	return fmt.Sprintf("Test scores, mean ± standard deviation over seeds; in parentheses the difference from %s %s; "+
+		"[n/m]: seeds present of planned; bold: the best of each task.", v.Baseline, where)
+}
+
+// params is a row's trainable count and share of the baseline at a fixed
+// rank; tasks share a model, so the first known one stands for all.
+func (v tableView) params(r results.TableRow) (int64, float64) {
+	for _, e := range r.Entries {
+		if e.Cell != nil && e.Cell.Trainable > 0 {
+			return e.Cell.Trainable, e.Cell.PercentOfBaseline
+		}
+	}
+	return 0, math.NaN()
+}
+
+// entry is the parts of one table entry, unescaped.
+type entry struct {
+	Score, Delta, Seeds, Where string
+	Best, Empty                bool
+}
+
+func (v tableView) entry(r results.TableRow, j int) entry {
+	e := r.Entries[j]
+	if !e.Has() {
+		return entry{Score: "–", Empty: true}
+	}
+	c, d := e.Cell, v.decimals[j]
+	out := entry{Score: fixed(c.Test.Mean, d) + " ± " + fixed(c.Test.Std, d), Best: e.Best}
+	if r.Method != v.Baseline && !math.IsNaN(e.Delta) {
+		out.Delta = "(" + signed(e.Delta, d) + ")"
+	}
+	if c.Test.N < c.Planned {
+		out.Seeds = fmt.Sprintf("[%d/%d]", c.Test.N, c.Planned)
+	}
+	if v.Rank == 0 {
+		out.Where = "r=" + strconv.Itoa(c.Rank)
+		if p := percent(c.PercentOfBaseline); p != "–" {
+			out.Where += ", " + p + " %"
+		}
+	}
+	return out
+}
+
+func (e entry) join(esc func(string) string, bold func(string) string) string {
+	s := esc(e.Score)
+	if e.Best {
+		s = bold(s)
+	}
+	for _, p := range []string{e.Delta, e.Seeds, e.Where} {
+		if p != "" {
+			s += " " + esc(p)
+		}
+	}
+	return s
+}
+
+// taskHeader is "squad (exact_match)".
+func taskHeader(t results.TaskMetrics) string {
+	if t.Metric == "" {
+		return t.Task
+	}
+	return t.Task + " (" + t.Metric + ")"
+}
+
+// WriteMarkdown writes the table as a Markdown (GFM) table.
+func (v tableView) WriteMarkdown(w io.Writer) {
+	head := []string{"method"}
+	align := []string{"---"}
+	if v.Rank != 0 {
+		head = append(head, "trainable", "% of "+Markdown(v.Baseline))
+		align = append(align, "--:", "--:")
+	}
+	for _, t := range v.Tasks {
+		head = append(head, Markdown(taskHeader(t)))
+		align = append(align, "--:")
+	}
+	fmt.Fprintf(w, "| %s |\n|%s|\n", strings.Join(head, " | "), strings.Join(align, "|"))
+	bold := func(s string) string { return "**" + s + "**" }
+	for _, r := range v.Rows {
+		cells := []string{Markdown(r.Method)}
+		if v.Rank != 0 {
+			n, p := v.params(r)
+			cells = append(cells, groupDigits(n), percent(p))
+		}
+		for j := range v.Tasks {
+			cells = append(cells, v.entry(r, j).join(Markdown, bold))
+		}
+		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
+	}
+}
+
+// WriteLaTeX writes the table with booktabs rules, for \usepackage{booktabs}.
+func (v tableView) WriteLaTeX(w io.Writer) {
+	cols := "l"
+	head := []string{"Method"}
+	if v.Rank != 0 {
+		cols += "rr"
+		head = append(head, "Params", `\% of `+LaTeX(v.Baseline))
+	}
+	for _, t := range v.Tasks {
+		cols += "r"
+		head = append(head, LaTeX(taskHeader(t)))
+	}
+	latexPM := func(s string) string {
+		return strings.NewReplacer(" ± ", ` $\pm$ `, "−", "$-$").Replace(LaTeX(s))
+	}
+	bold := func(s string) string { return `\textbf{` + s + `}` }
+	fmt.Fprintf(w, "%% %s: written by sweep report; needs \\usepackage{booktabs}\n", v.Title())
+	fmt.Fprintf(w, "\\begin{table}[t]\n\\centering\n\\small\n\\caption{%s. %s}\n", LaTeX(v.Title()), latexPM(v.Caption()))
+	fmt.Fprintf(w, "\\label{tab:%s}\n\\begin{tabular}{%s}\n\\toprule\n%s \\\\\n\\midrule\n", v.Slug(), cols, strings.Join(head, " & "))
+	for _, r := range v.Rows {
+		cells := []string{LaTeX(r.Method)}
+		if v.Rank != 0 {
+			n, p := v.params(r)
+			cells = append(cells, LaTeX(groupDigits(n)), LaTeX(percent(p)))
+		}
+		for j := range v.Tasks {
+			cells = append(cells, v.entry(r, j).join(latexPM, bold))
+		}
+		fmt.Fprintf(w, "%s \\\\\n", strings.Join(cells, " & "))
+	}
+	fmt.Fprint(w, "\\bottomrule\n\\end{tabular}\n\\end{table}\n")
+}
+
+// WriteCSV writes the table long: one row per method and task.
+func (v tableView) WriteCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"method", "task", "metric", "rank", "trainable_params", "percent_of_baseline", "n_seeds", "n_planned",
+		"test_mean", "test_std", "test_ci_low", "test_ci_high", "delta", "delta_pct", "best"})
+	for _, r := range v.Rows {
+		for j, t := range v.Tasks {
+			e := r.Entries[j]
+			if e.Cell == nil {
+				cw.Write([]string{r.Method, t.Task, t.Metric, strconv.Itoa(v.Rank), "", "", "0", "", "", "", "", "", "", "", "false"})
+				continue
+			}
+			c := e.Cell
+			cw.Write([]string{r.Method, t.Task, t.Metric, strconv.Itoa(c.Rank), intOrEmpty(c.Trainable), csvFloat(c.PercentOfBaseline),
+				strconv.Itoa(c.Test.N), strconv.Itoa(c.Planned), csvFloat(c.Test.Mean), csvFloat(c.Test.Std),
+				csvFloat(c.Test.Lo), csvFloat(c.Test.Hi), csvFloat(e.Delta), csvFloat(e.DeltaPct), strconv.FormatBool(e.Best)})
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func intOrEmpty(n int64) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.FormatInt(n, 10)
+}
