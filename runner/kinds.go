@@ -20,6 +20,8 @@ const (
 	KindStart     = "start"      // the process could not be started
 	KindLost      = "lost"       // an adopted process vanished without `done`
 	KindCancelled = "cancelled"  // stopped by the user
+	KindPreempted = "preempted"  // a batch system preempted the job
+	KindNodeFail  = "node-fail"  // the job's node failed or did not boot
 )
 
 // retryable says whether a failure of this kind is worth another attempt.

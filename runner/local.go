@@ -53,6 +53,11 @@ type Exit struct {
 	Known  bool
 	Code   int
 	Signal string
+	// Kind and Reason are a batch system's verdict (Slurm's TIMEOUT,
+	// PREEMPTED, CANCELLED…): an error kind that outranks the exit status,
+	// and why. Empty for a local process.
+	Kind   string
+	Reason string
 }
 
 // Process is a running worker.
@@ -62,6 +67,18 @@ type Process interface {
 	Wait() Exit
 	// Signal signals the worker's whole process group.
 	Signal(sig syscall.Signal) error
+}
+
+// Job is a Process that is a batch job: its ID is stored with the
+// attempt, so a restarted orchestrator can find the job again.
+type Job interface {
+	JobID() string
+}
+
+// Queued is a Process that may wait in a batch queue before it runs. The
+// heartbeat and the time limit count only while Running.
+type Queued interface {
+	Running() bool
 }
 
 // Executor starts attempts: on this machine (local) or as batch jobs.

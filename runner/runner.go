@@ -215,7 +215,11 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 	var out []adoption
 	for _, a := range running {
 		if p, ok := r.opt.Executor.Adopt(a); ok {
-			r.opt.Reporter.Note(fmt.Sprintf("adopting attempt %d of trial %s (pid %d), still running", a.Number, a.Trial, a.PID))
+			what := fmt.Sprintf("pid %d", a.PID)
+			if a.JobID != "" {
+				what = "job " + a.JobID
+			}
+			r.opt.Reporter.Note(fmt.Sprintf("adopting attempt %d of trial %s (%s), still running", a.Number, a.Trial, what))
 			out = append(out, adoption{a, p})
 			continue
 		}
@@ -344,7 +348,11 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 	}
 	pid, start := p.PID()
 	host, _ := os.Hostname()
-	if err := r.store.SetProcess(bg, a.ID, pid, start, host, ""); err != nil {
+	jobID := ""
+	if j, ok := p.(Job); ok {
+		jobID = j.JobID()
+	}
+	if err := r.store.SetProcess(bg, a.ID, pid, start, host, jobID); err != nil {
 		r.opt.Reporter.Note(fmt.Sprintf("recording pid %d: %v", pid, err))
 	}
 	return a, r.supervise(ctx, bg, a, spec, p, began)
@@ -422,6 +430,9 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 				r.opt.Reporter.Note(fmt.Sprintf("ingesting attempt %d of %s: %v", a.Number, a.Trial, err))
 			}
 			now := time.Now()
+			if q, ok := p.(Queued); ok && !q.Running() {
+				lastActivity, began = now, now // waiting in a batch queue
+			}
 			if tl.offset != lastOffset {
 				lastOffset, lastActivity = tl.offset, now
 				r.opt.Reporter.Progress(a, in.lastStep, spec.HParamInt("steps", 0))
@@ -490,6 +501,9 @@ func (r *Runner) judge(ex Exit, in *ingester, stopReason, dir string, events boo
 	if in.done == trainer.StatusOK && (exitedZero || !ex.Known) {
 		return ok // finished, even if a stop request crossed its end
 	}
+	if ex.Kind != "" && stopReason == "" {
+		return verdict(ex, in, stderrTail(filepath.Join(dir, "stderr.log")))
+	}
 	if !events && exitedZero && stopReason == "" {
 		return ok // report: exit-code
 	}
@@ -532,6 +546,16 @@ func (r *Runner) judge(ex Exit, in *ingester, stopReason, dir string, events boo
 		msg = joinMsg(msg, line)
 	}
 	return failed(kind, msg, stderr)
+}
+
+// verdict records an attempt that a batch system ended for a reason of
+// its own. A job cancelled from outside (scancel, sweep cancel) leaves its
+// trial cancelled rather than failed.
+func verdict(ex Exit, in *ingester, stderr string) results.Finish {
+	if ex.Kind == KindCancelled {
+		return results.Finish{Status: results.AttemptCancelled, ErrorKind: KindCancelled, Error: ex.Reason, StderrTail: stderr, TrialState: results.TrialCancelled}
+	}
+	return failed(ex.Kind, joinMsg(ex.Reason, in.doneErr), stderr)
 }
 
 func joinMsg(a, b string) string {

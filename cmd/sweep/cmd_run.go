@@ -7,6 +7,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -27,7 +28,10 @@ retries failed ones within max_retries, adopts workers that are still
 running, and reruns the attempts an interrupted run left behind.
 
 The first Ctrl-C stops launching and asks running workers to stop; the
-second kills them.`,
+second kills them. With the slurm executor (docs/slurm.md) each attempt is
+a batch job: Ctrl-C cancels queued jobs and signals running ones through
+scancel, and running the command again re-attaches to the jobs still
+queued or running.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runRun,
 	}
@@ -35,10 +39,11 @@ second kills them.`,
 	f.String("db", "", "database path (default runs/<name>/sweep.db)")
 	f.String("runs", "runs", "directory that holds one folder per sweep")
 	f.String("cache", "", "cache of base checkpoints (default $XDG_CACHE_HOME/tiedlora-sweep)")
-	f.Int("parallel", 0, "attempts at once (default: the executor's slots)")
+	f.Int("parallel", 0, "attempts at once (default: the executor's slots, or max_queued jobs)")
 	f.Int("retries", -1, "retries of a failed trial (default: the file's max_retries)")
 	f.String("executor", "", "override the file's executor: local or slurm")
 	f.Bool("progress", true, "draw progress bars on a terminal")
+	f.Duration("slurm-poll", 10*time.Second, "how often the slurm executor asks squeue about its jobs")
 	return cmd
 }
 
@@ -76,10 +81,14 @@ func runRun(cmd *cobra.Command, args []string) error {
 	default:
 		return badInput(fmt.Errorf("--executor must be local or slurm, got %q", e))
 	}
-	if s.File.Executor.Kind != sweeps.ExecLocal {
-		return badInput(fmt.Errorf("the %s executor is not available in this version; use executor kind local", s.File.Executor.Kind))
-	}
 	db := dbPath(v.GetString("db"), v.GetString("runs"), s.File.Name)
+	var slurm *runner.Slurm
+	if s.File.Executor.Kind == sweeps.ExecSlurm {
+		// Checked before the database is made: a bad value writes nothing.
+		if slurm, err = runner.NewSlurm(s.File.Executor, s.File.Name, filepath.Dir(db)); err != nil {
+			return badInput(fmt.Errorf("%s: %w", args[0], err))
+		}
+	}
 	store, err := results.Open(db)
 	if err != nil {
 		return err
@@ -96,14 +105,20 @@ func runRun(cmd *cobra.Command, args []string) error {
 		defer bars.Close()
 		rep = bars
 	}
+	note := func(format string, a ...any) { rep.Note(fmt.Sprintf(format, a...)) }
 	opt := runner.Options{
 		RunDir:   filepath.Dir(db),
 		CacheDir: cacheDir(v.GetString("cache")),
-		Executor: &runner.Local{Config: s.File.Executor, UseGPUs: s.File.Worker.Kind != sweeps.WorkerGo, Parallel: v.GetInt("parallel"),
-			Log: func(format string, a ...any) { rep.Note(fmt.Sprintf(format, a...)) }},
 		Self:     self,
 		Scorer:   runner.NewTaskScorer(),
 		Reporter: rep,
+	}
+	if slurm != nil {
+		slurm.Parallel, slurm.Poll, slurm.Log = v.GetInt("parallel"), v.GetDuration("slurm-poll"), note
+		opt.Executor = slurm
+		opt.Poll = time.Second // events files on a shared filesystem
+	} else {
+		opt.Executor = &runner.Local{Config: s.File.Executor, UseGPUs: s.File.Worker.Kind != sweeps.WorkerGo, Parallel: v.GetInt("parallel"), Log: note}
 	}
 	if n := v.GetInt("retries"); n >= 0 {
 		opt.MaxRetries = &n
