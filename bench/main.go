@@ -1,0 +1,257 @@
+// Command bench runs every benchmark of the project and writes the table
+// of docs/performance.md: each figure with the command that produced it and
+// its ratio to the anchor measured in the same run (or to the goal, where
+// the goal is the anchor). Run it from the repository root:
+//
+//	go run ./bench [-out docs/performance.md] [-skip trainer,…]
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// row is one line of the performance table.
+type row struct {
+	Name, Command, Figure, Anchor, Ratio, Goal string
+}
+
+func main() {
+	out := flag.String("out", "docs/performance.md", "where the table goes (- for standard output)")
+	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer")
+	flag.Parse()
+	skipped := map[string]bool{}
+	for _, s := range strings.Split(*skip, ",") {
+		skipped[strings.TrimSpace(s)] = true
+	}
+	bin, err := build()
+	if err != nil {
+		fatal(err)
+	}
+	var rows []row
+	for _, b := range benches(bin) {
+		if skipped[b.key] {
+			continue
+		}
+		fmt.Fprintf(os.Stderr, "bench %s: %s\n", b.key, b.command)
+		rs, err := b.run()
+		if err != nil {
+			rs = []row{{Name: b.key, Command: b.command, Figure: "failed: " + err.Error()}}
+		}
+		rows = append(rows, rs...)
+	}
+	doc := render(rows)
+	if *out == "-" {
+		fmt.Print(doc)
+		return
+	}
+	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
+		fatal(err)
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
+
+// build compiles the sweep command once, so its benchmarks time it and
+// not the compiler.
+func build() (string, error) {
+	dir, err := os.MkdirTemp("", "sweep-bench-bin-")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "sweep")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sweep")
+	cmd.Stderr = os.Stderr
+	return bin, cmd.Run()
+}
+
+type bench struct {
+	key, command string
+	run          func() ([]row, error)
+}
+
+func benches(bin string) []bench {
+	gob := func(key, pkg, pattern, what string, goal float64, unit string) bench {
+		cmdline := fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchtime 3x -benchmem %s", pattern, pkg)
+		return bench{key, cmdline, func() ([]row, error) {
+			outp, err := runCmd("go", "test", "-run", "^$", "-bench", "^"+pattern+"$", "-benchtime", "3x", "-benchmem", pkg)
+			if err != nil {
+				return nil, err
+			}
+			m := goBench(outp, pattern)
+			if m == nil {
+				return nil, fmt.Errorf("no result for %s", pattern)
+			}
+			secs := m["ns/op"] / 1e9
+			fig := fmt.Sprintf("%.3f s", secs)
+			for _, k := range []string{"live-MB", "peak-MB"} {
+				if v, ok := m[k]; ok {
+					fig += fmt.Sprintf(", %s %.0f", k, v)
+				}
+			}
+			if v, ok := m["B/op"]; ok {
+				fig += fmt.Sprintf(", %.0f MB allocated", v/1e6)
+			}
+			return []row{{Name: what, Command: cmdline, Figure: fig, Anchor: fmt.Sprintf("goal %g %s", goal, unit),
+				Ratio: fmt.Sprintf("%.2f× the goal", secs/goal), Goal: "≤ 1.0×"}}, nil
+		}}
+	}
+	return []bench{
+		gob("plan", "./sweeps", "BenchmarkPlan100k", "plan a 100,000-trial sweep", 1, "s"),
+		gob("metrics", "./tasks/metrics", "BenchmarkCorpusBLEU100k", "corpus BLEU, 100,000 segments", 1, "s"),
+		gob("metrics", "./tasks/metrics", "BenchmarkROUGEL10k", "ROUGE-L, 10,000 pairs of ~40 tokens", 1, "s"),
+		gob("tasks", "./tasks", "BenchmarkLoadSQuAD100k", "load 100,000 SQuAD questions", 2, "s"),
+		gob("report", "./plots", "BenchmarkReport2000", "sweep report of a 2,000-trial database", 5, "s"),
+		gob("slurm", "./runner", "BenchmarkSubmitArray1000", "submit 1,000 trials as Slurm job arrays (fake sbatch)", 10, "s"),
+		{"orchestrator", "sweep bench orchestrator --json", func() ([]row, error) {
+			var res struct {
+				Timings []struct {
+					Name, Command  string
+					Seconds, Ratio float64
+					PerTrial       float64 `json:"ms_per_trial"`
+					Skipped        string
+				} `json:"timings"`
+			}
+			if err := runJSON(&res, bin, "bench", "orchestrator", "--json"); err != nil {
+				return nil, err
+			}
+			var rows []row
+			for _, t := range res.Timings[1:] {
+				r := row{Name: "1000 no-op trials, 2 at a time", Command: "sweep bench orchestrator",
+					Figure: fmt.Sprintf("sweep %.2f s (%.2f ms a trial)", res.Timings[0].Seconds, res.Timings[0].PerTrial)}
+				if t.Skipped != "" {
+					r.Anchor, r.Ratio = t.Name+": "+t.Skipped, "-"
+				} else {
+					r.Anchor = fmt.Sprintf("%s: %.2f s (`%s`)", t.Name, t.Seconds, t.Command)
+					r.Ratio = fmt.Sprintf("%.2f×", t.Ratio)
+				}
+				if t.Name == "GNU parallel" {
+					r.Goal = "≤ 1.0×"
+				}
+				rows = append(rows, r)
+			}
+			return rows, nil
+		}},
+		{"ingest", "sweep bench ingest --json", func() ([]row, error) {
+			var res struct {
+				Points       int     `json:"points"`
+				Seconds      float64 `json:"seconds"`
+				PointsPerSec float64 `json:"points_per_second"`
+				Goal         float64 `json:"goal_points_per_second"`
+			}
+			if err := runJSON(&res, bin, "bench", "ingest", "--json"); err != nil {
+				return nil, err
+			}
+			return []row{{Name: "events file → SQLite", Command: "sweep bench ingest",
+				Figure: fmt.Sprintf("%.0f points/s (%d points in %.2f s)", res.PointsPerSec, res.Points, res.Seconds),
+				Anchor: fmt.Sprintf("goal %.0f points/s", res.Goal), Ratio: fmt.Sprintf("%.2f× the goal", res.PointsPerSec/res.Goal), Goal: "≥ 1.0×"}}, nil
+		}},
+		{"trainer", "sweep bench trainer --json", func() ([]row, error) {
+			outp, err := runCmd(bin, "bench", "trainer")
+			if err != nil {
+				return nil, err
+			}
+			return []row{{Name: "Go trainer vs PyTorch, tiny GPT (see the output below)", Command: "sweep bench trainer",
+				Figure: "<pre>" + strings.TrimSpace(outp) + "</pre>", Goal: "≥ 1.0× torch with OpenBLAS"}}, nil
+		}},
+	}
+}
+
+func runCmd(name string, args ...string) (string, error) {
+	var out, errb bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %v: %s", name, strings.Join(args, " "), err, lastLines(errb.String()+out.String(), 5))
+	}
+	return out.String(), nil
+}
+
+func runJSON(v any, name string, args ...string) error {
+	out, err := runCmd(name, args...)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal([]byte(out), v)
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
+
+// goBench reads the metrics of one benchmark from go test's output:
+// "BenchmarkX-2  3  400244284 ns/op  48.97 live-MB …".
+func goBench(out, name string) map[string]float64 {
+	for _, line := range strings.Split(out, "\n") {
+		m := benchLine.FindStringSubmatch(strings.TrimSpace(line))
+		if m == nil || m[1] != name {
+			continue
+		}
+		f := strings.Fields(m[3])
+		vals := map[string]float64{}
+		for i := 0; i+1 < len(f); i += 2 {
+			if x, err := strconv.ParseFloat(f[i], 64); err == nil {
+				vals[f[i+1]] = x
+			}
+		}
+		return vals
+	}
+	return nil
+}
+
+func render(rows []row) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "# Performance\n\nWritten by `go run ./bench` on %s, %d CPU cores (%s), %s, %s.\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, host)
+	b.WriteString("Each benchmark measures its anchor in the same run where there is one (GNU parallel, xargs, PyTorch); ")
+	b.WriteString("where the issue set a goal instead, the ratio is to the goal. These machines are shared: compare ratios, not times.\n\n")
+	b.WriteString("| benchmark | command | figure | anchor | ratio | goal |\n|---|---|---|---|---|---|\n")
+	for _, r := range rows {
+		if strings.HasPrefix(r.Figure, "<pre>") {
+			continue
+		}
+		fmt.Fprintf(&b, "| %s | `%s` | %s | %s | %s | %s |\n", r.Name, r.Command, r.Figure, r.Anchor, r.Ratio, r.Goal)
+	}
+	for _, r := range rows {
+		if strings.HasPrefix(r.Figure, "<pre>") {
+			fmt.Fprintf(&b, "\n## %s\n\n`%s`:\n\n```\n%s\n```\n", r.Name, r.Command, strings.TrimSuffix(strings.TrimPrefix(r.Figure, "<pre>"), "</pre>"))
+		}
+	}
+	return b.String()
+}
+
+func cpuModel() string {
+	data, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "model name") {
+			if _, v, ok := strings.Cut(line, ":"); ok {
+				return strings.TrimSpace(v)
+			}
+		}
+	}
+	return "unknown CPU"
+}
