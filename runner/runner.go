@@ -328,7 +328,7 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 	if err := writeSpec(specPath, spec); err != nil {
 		return a, failed(KindStart, err.Error(), "")
 	}
-	args, err := argv(r.sweep, t, spec, absPath(specPath), absPath(events), r.opt.Self)
+	args, workerEnv, err := argv(r.sweep, t, spec, absPath(specPath), absPath(events), r.opt.Self)
 	if err != nil {
 		return a, failed(KindStart, err.Error(), "")
 	}
@@ -338,6 +338,7 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 	for k, v := range r.sweep.File.Worker.Env {
 		env = append(env, k+"="+v)
 	}
+	env = append(env, workerEnv...) // last: it already includes the sweep's PYTHONPATH
 	ln := &Launch{Argv: args, Env: env, Dir: a.Dir, Stdout: filepath.Join(a.Dir, "stdout.log"), Stderr: filepath.Join(a.Dir, "stderr.log"),
 		Slot: slot, Attempt: a, EventsPath: events}
 	r.opt.Reporter.Started(t, a, slot.Name)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 	"github.com/tiedlora/tiedlora-sweep/tasks"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
+	torchworker "github.com/tiedlora/tiedlora-sweep/trainer/torch"
 )
 
 const timeFormat = time.RFC3339Nano
@@ -96,20 +98,33 @@ func writeSpec(path string, spec *trainer.Spec) error {
 	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
-// argv is the command line of an attempt's worker. A command worker's
-// placeholders are replaced inside each element; nothing passes through a
-// shell, so a value with shell metacharacters arrives as it is.
-func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, eventsPath, self string) ([]string, error) {
+// argv is the command line of an attempt's worker and the environment it
+// adds. A command worker's placeholders are replaced inside each element;
+// nothing passes through a shell, so a value with shell metacharacters
+// arrives as it is. The torch worker gets its package on PYTHONPATH and
+// its task's examples in the attempt directory (docs/torch.md).
+func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, eventsPath, self string) ([]string, []string, error) {
 	w := s.File.Worker
 	switch w.Kind {
 	case sweeps.WorkerGo:
-		return []string{self, "worker", "--spec", specPath}, nil
+		return []string{self, "worker", "--spec", specPath}, nil, nil
 	case sweeps.WorkerTorch:
-		python := w.Python
-		if python == "" {
-			python = "python3"
+		if spec.Task == nil {
+			return nil, nil, fmt.Errorf("the torch worker needs a task")
 		}
-		return []string{python, "-m", "tiedlora_worker", "--spec", specPath}, nil
+		cache, err := torchworker.CacheDir(spec.CacheDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		ln, err := torchworker.Prepare(context.Background(), torchworker.DefaultFinder, torchworker.Request{Python: w.Python,
+			CacheDir: cache, AttemptDir: spec.AttemptDir, SpecPath: specPath, PythonPath: torchworker.PythonPathFrom(w.Env)})
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := torchworker.WriteExamples(taskConfig(spec.Task), cache, spec.AttemptDir); err != nil {
+			return nil, nil, fmt.Errorf("writing the task's examples: %w", err)
+		}
+		return ln.Argv, ln.Env, nil
 	case sweeps.WorkerCommand:
 		vals := map[string]string{
 			"spec": specPath, "events": eventsPath, "trial": t.ID, "attempt": strconv.Itoa(spec.Attempt),
@@ -124,9 +139,9 @@ func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, events
 		for i, arg := range w.Command {
 			out[i] = substitute(arg, vals)
 		}
-		return out, nil
+		return out, nil, nil
 	}
-	return nil, fmt.Errorf("unknown worker kind %q", w.Kind)
+	return nil, nil, fmt.Errorf("unknown worker kind %q", w.Kind)
 }
 
 // substitute replaces {name} with vals[name] in one pass, so a substituted

@@ -84,9 +84,9 @@ func (l *loader) buildAxes() {
 	}
 	rules := map[string]hparamRule{}
 	if needs {
-		rules = knownHParams
+		rules = hparamsFor(f.Worker.Kind)
 	}
-	known := sortedKeys(knownHParams)
+	known := sortedKeys(rules)
 	seenH := map[string]bool{}
 	for _, h := range f.HParams {
 		at := "hparams." + h.Name

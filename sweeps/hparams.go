@@ -11,6 +11,8 @@ type hparamRule struct {
 	max     float64 // 0: no upper bound
 	maxOpen bool
 	help    string
+	// only names the one worker that reads it ("" for both).
+	only string
 }
 
 var knownHParams = map[string]hparamRule{
@@ -27,6 +29,26 @@ var knownHParams = map[string]hparamRule{
 	"patience":         {integer: true, min: 0, help: "evaluations without a better validation loss before stopping (0: off)"},
 	"dropout":          {min: 0, max: 1, maxOpen: true, help: "adapter dropout probability"},
 	"eval_examples":    {integer: true, min: 1, help: "at most this many validation/test examples are evaluated"},
+	"log_every":        {integer: true, min: 1, help: "steps between metric events"},
+	"max_new_tokens":   {integer: true, min: 0, help: "longest generated answer in tokens (0: the task's own limit)"},
+	// The Go trainer pretrains its base model on the synthetic corpora;
+	// these change that recipe (and so which cached base is used).
+	"pretrain_steps": {integer: true, min: 1, only: WorkerGo, help: "base-model pretraining steps"},
+	"pretrain_lr":    {min: 0, minOpen: true, only: WorkerGo, help: "base-model pretraining learning rate"},
+	"pretrain_batch": {integer: true, min: 1, only: WorkerGo, help: "base-model pretraining batch size"},
+	"pretrain_size":  {integer: true, min: 1, only: WorkerGo, help: "examples per synthetic task in the pretraining corpus"},
+	"pretrain_seed":  {integer: true, min: 0, only: WorkerGo, help: "seed of the pretraining corpus and initialisation"},
+}
+
+// hparamsFor lists the hyper-parameters a worker reads.
+func hparamsFor(worker string) map[string]hparamRule {
+	out := map[string]hparamRule{}
+	for name, r := range knownHParams {
+		if r.only == "" || r.only == worker {
+			out[name] = r
+		}
+	}
+	return out
 }
 
 // defaultHParams fills in what a sweep file leaves out, per worker, so that

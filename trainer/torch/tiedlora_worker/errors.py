@@ -1,0 +1,18 @@
+"""Failure kinds the worker reports in `done failed` (error_kind)."""
+
+from __future__ import annotations
+
+import torch
+
+_OOM_TEXT = ("out of memory", "can't allocate memory", "cannot allocate memory", "not enough memory")
+
+
+def kind(e: BaseException) -> str:
+    """oom for any out-of-memory error (CUDA, the CPU allocator, Python);
+    empty otherwise, so the runner classifies it by the exit."""
+    oom_type = getattr(torch.cuda, "OutOfMemoryError", None)  # torch ≥ 1.13 on some builds, 2.x
+    if isinstance(e, MemoryError) or (oom_type is not None and isinstance(e, oom_type)):
+        return "oom"
+    if isinstance(e, RuntimeError) and any(t in str(e).lower() for t in _OOM_TEXT):
+        return "oom"
+    return ""
