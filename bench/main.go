@@ -55,7 +55,7 @@ func main() {
 		fmt.Print(doc)
 		return
 	}
-	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
+	if err := writeSection(*out, doc); err != nil {
 		fatal(err)
 	}
 	fmt.Fprintf(os.Stderr, "wrote %s\n", *out)
@@ -219,10 +219,39 @@ func goBench(out, name string) map[string]float64 {
 	return nil
 }
 
+// The generated table lives between these markers; the rest of the file
+// (the GPU figures, the notes) is kept as it is.
+const (
+	beginMark = "<!-- bench:begin (written by go run ./bench; edits here are overwritten) -->"
+	endMark   = "<!-- bench:end -->"
+)
+
+// writeSection replaces the generated part of the file, or adds it after
+// the title when the file has none yet.
+func writeSection(path, section string) error {
+	old, err := os.ReadFile(path)
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	block := beginMark + "\n" + section + endMark + "\n"
+	text := string(old)
+	i, j := strings.Index(text, beginMark), strings.Index(text, endMark)
+	switch {
+	case i >= 0 && j > i:
+		text = text[:i] + block + text[j+len(endMark)+1:]
+	case text == "":
+		text = "# Performance\n\n" + block
+	default:
+		title, rest, _ := strings.Cut(text, "\n")
+		text = title + "\n\n" + block + rest
+	}
+	return os.WriteFile(path, []byte(text), 0o644)
+}
+
 func render(rows []row) string {
 	var b strings.Builder
 	host, _ := os.Hostname()
-	fmt.Fprintf(&b, "# Performance\n\nWritten by `go run ./bench` on %s, %d CPU cores (%s), %s, %s.\n",
+	fmt.Fprintf(&b, "## CPU benchmarks\n\nWritten by `go run ./bench` on %s, %d CPU cores (%s), %s, %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, host)
 	b.WriteString("Each benchmark measures its anchor in the same run where there is one (GNU parallel, xargs, PyTorch); ")
 	b.WriteString("where the issue set a goal instead, the ratio is to the goal. These machines are shared: compare ratios, not times.\n\n")
@@ -235,7 +264,7 @@ func render(rows []row) string {
 	}
 	for _, r := range rows {
 		if strings.HasPrefix(r.Figure, "<pre>") {
-			fmt.Fprintf(&b, "\n## %s\n\n`%s`:\n\n```\n%s\n```\n", r.Name, r.Command, strings.TrimSuffix(strings.TrimPrefix(r.Figure, "<pre>"), "</pre>"))
+			fmt.Fprintf(&b, "\n### %s\n\n`%s`:\n\n```\n%s\n```\n", r.Name, r.Command, strings.TrimSuffix(strings.TrimPrefix(r.Figure, "<pre>"), "</pre>"))
 		}
 	}
 	return b.String()
