@@ -34,6 +34,14 @@ settings file (--settings), then defaults.`,
 		newParamsCmd(),
 		newMethodsCmd(),
 		newPlanCmd(),
+		newTasksCmd(),
+		newScoreCmd(),
+		newRunCmd(),
+		newStatusCmd(),
+		newBenchCmd(),
+		newWorkerCmd(),
+		newReportCmd(),
+		newCancelCmd(),
 	)
 	return root
 }

@@ -1,0 +1,58 @@
+// Package nn holds the transformer's operations, each a forward and a
+// hand-written backward pass over row-major matrices, generic over
+// float32 (training) and float64 (the finite-difference checks in the
+// tests). Backward passes accumulate into parameter gradients, so a tensor
+// shared by several layers collects every layer's contribution.
+//
+// Work is split across goroutines by rows or, for a reduction such as a
+// bias gradient, by output column, never along the summed axis: every sum
+// is taken in the same order however the goroutines are scheduled.
+package nn
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/mm"
+)
+
+// Float is the element type, float32 or float64.
+type Float = mm.Float
+
+// For calls fn on contiguous chunks of [0, n) in parallel, one chunk per
+// core. Work of fewer than grain items runs on the calling goroutine.
+func For(n, grain int, fn func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if grain < 1 {
+		grain = 1
+	}
+	if w := n / grain; w < workers {
+		workers = w
+	}
+	if workers <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	chunk := (n + workers - 1) / workers
+	for lo := chunk; lo < n; lo += chunk {
+		hi := min(lo+chunk, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fn(lo, hi)
+		}()
+	}
+	fn(0, min(chunk, n))
+	wg.Wait()
+}
+
+// Add sets dst += src.
+func Add[T Float](dst, src []T) {
+	For(len(dst), 1<<14, func(lo, hi int) {
+		d, s := dst[lo:hi], src[lo:hi]
+		for i := range d {
+			d[i] += s[i]
+		}
+	})
+}

@@ -1,0 +1,257 @@
+package gotrain
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/tasks"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/mm"
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/model"
+)
+
+// HeartbeatEvery is how often a running worker says it is alive; the
+// protocol asks for at least every 10 s.
+const HeartbeatEvery = 5 * time.Second
+
+// Worker runs one attempt.
+type Worker struct {
+	Spec    *trainer.Spec
+	Events  *trainer.EventWriter
+	Backend mm.Backend
+}
+
+// Run trains and evaluates the attempt, emitting events; it ends with
+// `done ok`, or `done failed` and the error.
+func (w *Worker) Run(ctx context.Context) error {
+	host, _ := os.Hostname()
+	if err := w.Events.Emit(trainer.Event{Event: trainer.EventStart, PID: os.Getpid(), Host: host, Devices: []string{"cpu"}}); err != nil {
+		return err
+	}
+	stop := make(chan struct{})
+	beat := make(chan struct{})
+	go func() {
+		defer close(beat)
+		t := time.NewTicker(HeartbeatEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				w.Events.Emit(trainer.Event{Event: trainer.EventHeartbeat})
+			}
+		}
+	}()
+	err := w.run(ctx)
+	close(stop)
+	<-beat
+	if err != nil {
+		w.Events.Emit(trainer.Event{Event: trainer.EventDone, Status: trainer.StatusFailed, Error: err.Error()})
+		return err
+	}
+	return w.Events.Emit(trainer.Event{Event: trainer.EventDone, Status: trainer.StatusOK})
+}
+
+// job is a checked spec.
+type job struct {
+	arch    trainer.Arch
+	method  trainer.Method
+	targets []string
+	h       HParams
+	task    tasks.Config
+	mode    tasks.Mode
+	metric  string
+}
+
+func (w *Worker) check() (*job, error) {
+	s := w.Spec
+	switch {
+	case s.Task == nil:
+		return nil, errors.New("spec has no task")
+	case s.Method == nil:
+		return nil, errors.New("spec has no method")
+	case s.Model == nil:
+		return nil, errors.New("spec has no model")
+	case s.Rank <= 0:
+		return nil, fmt.Errorf("rank must be positive, got %d", s.Rank)
+	case s.AttemptDir == "":
+		return nil, errors.New("spec has no attempt_dir")
+	}
+	j := &job{arch: s.Model.Arch, method: *s.Method, targets: s.Targets}
+	if j.arch.Name == "" {
+		j.arch.Name = s.Model.Preset
+	}
+	if err := model.CheckArch(j.arch); err != nil {
+		return nil, err
+	}
+	if j.targets == nil {
+		j.targets = trainer.DefaultTargets
+	}
+	var err error
+	if j.h, err = readHParams(s, j.arch); err != nil {
+		return nil, err
+	}
+	info, ok := tasks.Lookup(s.Task.Name)
+	if !ok {
+		return nil, fmt.Errorf("unknown task %q", s.Task.Name)
+	}
+	j.task = tasks.Config{Name: s.Task.Name, Data: s.Task.Data, MaxExamples: s.Task.MaxExamples,
+		Prompt: s.Task.Prompt, Size: s.Task.Size, Seed: s.Task.Seed}
+	j.mode, j.metric = info.Mode, info.Metric
+	if s.Task.Mode != "" {
+		j.mode = tasks.Mode(s.Task.Mode)
+	}
+	if s.Task.Metric != "" {
+		j.metric = s.Task.Metric
+	}
+	if j.mode != tasks.Generate && j.mode != tasks.Choice {
+		return nil, fmt.Errorf("task mode %q: want generate or choice", j.mode)
+	}
+	return j, nil
+}
+
+func (w *Worker) run(ctx context.Context) error {
+	j, err := w.check()
+	if err != nil {
+		return err
+	}
+	s := w.Spec
+	base, err := w.base(ctx, j)
+	if err != nil {
+		return err
+	}
+	m := base.Model
+	if err := m.Attach(j.method, s.Rank, j.targets, s.Seed); err != nil {
+		return err
+	}
+	if err := w.params(m, j); err != nil {
+		return err
+	}
+	data, err := tasks.LoadAll(j.task)
+	if err != nil {
+		return err
+	}
+	if len(data[tasks.Train]) == 0 || len(data[tasks.Validation]) == 0 {
+		return fmt.Errorf("task %s: the Go trainer needs train and validation examples", j.task.Name)
+	}
+	enc := func(exs []tasks.Example) []seq {
+		out := make([]seq, len(exs))
+		for i, e := range exs {
+			out[i] = encode(base.Tok, e.Prompt, answerOf(e), j.h.MaxSeqLen)
+		}
+		return out
+	}
+	val := data[tasks.Validation]
+	if j.h.EvalExamples > 0 && len(val) > j.h.EvalExamples {
+		val = val[:j.h.EvalExamples]
+	}
+	step, err := fineTune(ctx, m, enc(data[tasks.Train]), enc(val), j.h, s.Seed,
+		filepath.Join(s.AttemptDir, "checkpoints"), s.ResumeFrom, w.Events.Emit)
+	if err != nil {
+		return err
+	}
+	maxNew := j.h.MaxNewTokens
+	if maxNew == 0 {
+		for _, q := range enc(data[tasks.Train]) {
+			maxNew = max(maxNew, len(q.answer))
+		}
+		maxNew += 4
+	}
+	for _, split := range []string{tasks.Validation, tasks.Test} {
+		exs := data[split]
+		if len(exs) == 0 {
+			continue
+		}
+		if j.h.EvalExamples > 0 && len(exs) > j.h.EvalExamples {
+			exs = exs[:j.h.EvalExamples]
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := w.evaluate(m, base, j, split, step, exs, enc(exs), maxNew); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// base loads the base model: from model.path when the spec names one,
+// else from the cache, pretraining it there first if needed.
+func (w *Worker) base(ctx context.Context, j *job) (*Base, error) {
+	s := w.Spec
+	if s.Model.Path != "" {
+		return loadBase(s.Model.Path, w.Backend)
+	}
+	cache := s.CacheDir
+	if cache == "" {
+		var err error
+		if cache, err = DefaultCacheDir(); err != nil {
+			return nil, err
+		}
+	}
+	r := DefaultRecipe(j.arch, s)
+	return LoadOrPretrain(ctx, cache, r, w.Backend, func(step, steps int, loss float64) {
+		w.Events.Emit(trainer.Event{Event: trainer.EventMetric, Step: step,
+			Values: map[string]float64{"pretrain_loss": loss, "pretrain_progress": float64(step) / float64(steps)}})
+	})
+}
+
+// params emits the count from the tensors and checks it against the
+// analytic one, both trainer's and the spec's.
+func (w *Worker) params(m *model.Model[float32], j *job) error {
+	c := m.Count()
+	if err := w.Events.Emit(trainer.Event{Event: trainer.EventParams, Trainable: c.Trainable, Total: c.Total, ByComponent: c.ByComponent}); err != nil {
+		return err
+	}
+	want, err := trainer.CountParams(j.arch, j.method, w.Spec.Rank, j.targets)
+	if err != nil {
+		return err
+	}
+	if w.Spec.Params != nil {
+		want = *w.Spec.Params
+	}
+	for _, comp := range trainer.ComponentNames {
+		if c.ByComponent[comp] != want.ByComponent[comp] {
+			return fmt.Errorf("parameter count: %s has %d trainable parameters in the model, the analytic count says %d", comp, c.ByComponent[comp], want.ByComponent[comp])
+		}
+	}
+	if c.Trainable != want.Trainable {
+		return fmt.Errorf("parameter count: %d trainable in the model, the analytic count says %d", c.Trainable, want.Trainable)
+	}
+	if c.Total != want.Total() {
+		return fmt.Errorf("parameter count: the model holds %d parameters, the analytic count says %d", c.Total, want.Total())
+	}
+	return nil
+}
+
+// evaluate scores one split: predictions file, predictions event, eval
+// event with the metric's values and the answer loss.
+func (w *Worker) evaluate(m *model.Model[float32], base *Base, j *job, split string, step int, exs []tasks.Example, seqs []seq, maxNew int) error {
+	ws := m.NewWorkspace()
+	loss := meanLoss(m, ws, seqs, 2*j.h.BatchSize)
+	var preds []string
+	var logprobs [][]float64
+	if j.mode == tasks.Choice {
+		logprobs = choiceLogprobs(m, ws, base.Tok, exs, j.h.MaxSeqLen, 2*j.h.BatchSize)
+	} else {
+		preds = generate(m, base.Tok, exs, j.h.MaxSeqLen, maxNew)
+	}
+	path := filepath.Join(w.Spec.AttemptDir, fmt.Sprintf("predictions-%s-%d.jsonl", split, step))
+	if err := writePredictions(path, exs, preds, logprobs); err != nil {
+		return err
+	}
+	if err := w.Events.Emit(trainer.Event{Event: trainer.EventPredictions, Step: step, Split: split, Path: path}); err != nil {
+		return err
+	}
+	vals, err := score(j.metric, exs, preds, logprobs)
+	if err != nil {
+		return err
+	}
+	vals["loss"] = loss
+	return w.Events.Emit(trainer.Event{Event: trainer.EventEval, Step: step, Split: split, Values: vals})
+}
