@@ -59,15 +59,15 @@ CREATE TABLE attempts (
 	UNIQUE (trial, number)
 );
 CREATE INDEX attempts_status ON attempts (status);
--- One B-tree, keyed as curves are read: by attempt, name, step. A point
--- written twice keeps the last value.
+-- Points arrive in bulk and in order: rows are appended, and the only
+-- index (by attempt) grows at its end, which keeps ingestion cheap.
 CREATE TABLE metrics (
 	attempt INTEGER NOT NULL REFERENCES attempts (id),
-	name    TEXT NOT NULL,
 	step    INTEGER NOT NULL,
-	value   REAL,
-	PRIMARY KEY (attempt, name, step)
-) WITHOUT ROWID;
+	name    TEXT NOT NULL,
+	value   REAL
+);
+CREATE INDEX metrics_attempt ON metrics (attempt);
 CREATE TABLE scores (
 	attempt INTEGER NOT NULL REFERENCES attempts (id),
 	step    INTEGER NOT NULL,

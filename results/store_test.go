@@ -31,8 +31,8 @@ func newAttempt(t *testing.T, s *Store) Attempt {
 	return a
 }
 
-// TestMetricsRoundTrip: every float64 comes back bit for bit, through the
-// JSON that carries batches into SQLite.
+// TestMetricsRoundTrip: every float64 comes back bit for bit, and names
+// of any spelling come back as they were.
 func TestMetricsRoundTrip(t *testing.T) {
 	s := openTest(t)
 	a := newAttempt(t, s)

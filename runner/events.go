@@ -13,6 +13,9 @@ import (
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
+// jsonUnmarshal is encoding/json's, the reference for every events line.
+var jsonUnmarshal = json.Unmarshal
+
 // maxLine is the longest event line accepted; longer ones are skipped
 // with a warning rather than held in memory.
 const maxLine = 1 << 20
@@ -148,8 +151,9 @@ const parallelDecode = 4096
 func decodeLines(lines [][]byte) []trainer.Event {
 	out := make([]trainer.Event, len(lines))
 	decode := func(lo, hi int) {
+		names := map[string]string{}
 		for i := lo; i < hi; i++ {
-			if err := json.Unmarshal(lines[i], &out[i]); err != nil {
+			if err := decodeEvent(lines[i], &out[i], names); err != nil {
 				out[i] = trainer.Event{}
 			}
 		}
