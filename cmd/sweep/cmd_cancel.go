@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
@@ -39,10 +37,7 @@ func runCancel(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := results.OpenReader(db)
-	if errors.Is(err, os.ErrNotExist) {
-		return badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
-	}
+	store, err := openReader(db)
 	if err != nil {
 		return err
 	}

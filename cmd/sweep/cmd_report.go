@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"slices"
 
@@ -55,10 +54,7 @@ func runReport(cmd *cobra.Command, args []string) error {
 	if v.GetInt("dpi") <= 0 {
 		return badInput(fmt.Errorf("--dpi must be positive, got %d", v.GetInt("dpi")))
 	}
-	store, err := results.OpenReader(db)
-	if errors.Is(err, os.ErrNotExist) {
-		return badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
-	}
+	store, err := openReader(db)
 	if err != nil {
 		return err
 	}

@@ -47,6 +47,16 @@ func resolveDB(v interface{ GetString(string) string }, args []string) (string, 
 	return dbPath("", v.GetString("runs"), s.File.Name), nil
 }
 
+// openReader opens an existing sweep database for reading; a database
+// that is not there is the user's mistake (exit status 2).
+func openReader(db string) (*results.Store, error) {
+	store, err := results.OpenReader(db)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
+	}
+	return store, err
+}
+
 func runStatus(cmd *cobra.Command, args []string) error {
 	v, err := settings(cmd)
 	if err != nil {
@@ -56,10 +66,7 @@ func runStatus(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := results.OpenReader(db)
-	if errors.Is(err, os.ErrNotExist) {
-		return badInput(fmt.Errorf("%s does not exist: the sweep has not run yet", db))
-	}
+	store, err := openReader(db)
 	if err != nil {
 		return err
 	}
