@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiedlora/tiedlora-sweep/runner"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
 
@@ -48,6 +49,13 @@ func runPlan(cmd *cobra.Command, args []string) error {
 	s, err := loadSweep(args[0])
 	if err != nil {
 		return err
+	}
+	if s.File.Executor.Kind == sweeps.ExecSlurm {
+		// The batch-script settings are checked where scripts are made;
+		// plan reports them too, before anything is submitted.
+		if _, err := runner.NewSlurm(s.File.Executor, s.File.Name, ""); err != nil {
+			return badInput(fmt.Errorf("%s: %w", args[0], err))
+		}
 	}
 	p := s.Plan()
 	if n := v.GetInt("limit"); n > 0 && n < len(p.Trials) {
