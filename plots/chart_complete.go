@@ -73,7 +73,7 @@ func completenessChart(a *results.Analysis) (Chart, bool) {
 	if len(a.Cells) == 0 {
 		return Chart{}, false
 	}
-	p := basePlot("Completeness: trials done / planned, (nf): n failed", "", "")
+	p := basePlot("Completeness: trials scored / planned, (nf): n failed", "", "")
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
 		ax.LineStyle.Width, ax.Tick.LineStyle.Width = 0, 0
 	}

@@ -22,7 +22,7 @@ func protocolText(a *results.Analysis) string {
 }
 
 func (t totals) String() string {
-	return fmt.Sprintf("%d trials planned: %d done, %d failed, %d running, %d missing; %d of %d (task, method, rank) cells complete.",
+	return fmt.Sprintf("%d trials planned: %d scored, %d failed, %d running, %d missing (not run, or no test score); %d of %d (task, method, rank) cells complete.",
 		t.Trials, t.Done, t.Failed, t.Running, t.Missing, t.Complete, t.Cells)
 }
 

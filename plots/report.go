@@ -180,7 +180,7 @@ func build(ctx context.Context, s *results.Store, a *results.Analysis, opt Optio
 			t.Complete++
 			continue
 		}
-		rep.Missing = append(rep.Missing, fmt.Sprintf("%s · %s · r=%d: %d of %d trials done, %d failed, %d running, %d missing; %d of %d seeds scored",
+		rep.Missing = append(rep.Missing, fmt.Sprintf("%s · %s · r=%d: %d of %d trials scored, %d failed, %d running, %d missing; %d of %d seeds scored",
 			c.Task, c.Method, c.Rank, c.Done, c.Trials, c.Failed, c.Running, c.Missing(), c.Test.N, c.Planned))
 	}
 	add := func(c Chart, ok bool, section, task string) {

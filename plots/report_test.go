@@ -190,7 +190,7 @@ func TestPartialSweep(t *testing.T) {
 		t.Fatal(err)
 	}
 	md := read(t, filepath.Join(dir, "report.md"))
-	for _, want := range []string{"2 trials planned: 0 done, 0 failed, 0 running, 2 missing", "squad · tl6 · r=8: 0 of 1 trials done", "completeness.svg"} {
+	for _, want := range []string{"2 trials planned: 0 scored, 0 failed, 0 running, 2 missing", "squad · tl6 · r=8: 0 of 1 trials scored", "completeness.svg"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report.md: got no %q in\n%s", want, md)
 		}
