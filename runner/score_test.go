@@ -66,3 +66,15 @@ func TestScorePredictions(t *testing.T) {
 		t.Error("got no error for an unknown id")
 	}
 }
+
+// TestTaskSpecCarriesConfig: every setting of a task survives the trip to
+// the worker and back, so workers and the scorer load the same examples.
+func TestTaskSpecCarriesConfig(t *testing.T) {
+	c := tasks.Config{Name: "syn-gsm8k", Data: map[string]string{"train": "/a"}, MaxExamples: map[string]int{"test": 5},
+		Prompt: "Q: {question}", Size: 7, Seed: 3, Difficulty: 2, ValidationFraction: 0.2}
+	want, _ := json.Marshal(c)
+	got, _ := json.Marshal(taskConfig(taskSpec(c)))
+	if string(got) != string(want) {
+		t.Errorf("got %s, want %s: trainer.TaskSpec lacks a field of tasks.Config", got, want)
+	}
+}

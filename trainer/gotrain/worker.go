@@ -2,6 +2,7 @@ package gotrain
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -100,8 +101,12 @@ func (w *Worker) check() (*job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown task %q", s.Task.Name)
 	}
-	j.task = tasks.Config{Name: s.Task.Name, Data: s.Task.Data, MaxExamples: s.Task.MaxExamples,
-		Prompt: s.Task.Prompt, Size: s.Task.Size, Seed: s.Task.Seed}
+	// TaskSpec carries tasks.Config's JSON: converting through it keeps
+	// every setting (difficulty, validation_fraction, …), so the worker
+	// loads exactly the examples the runner scores against.
+	if b, err := json.Marshal(s.Task); err != nil || json.Unmarshal(b, &j.task) != nil {
+		return nil, fmt.Errorf("task %q: cannot read its settings", s.Task.Name)
+	}
 	j.mode, j.metric = info.Mode, info.Metric
 	if s.Task.Mode != "" {
 		j.mode = tasks.Mode(s.Task.Mode)
