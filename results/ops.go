@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strings"
 )
 
 // Trial states.
@@ -319,9 +318,12 @@ func (s *Store) TrialStatuses(ctx context.Context) (map[string]TrialStatus, erro
 	return out, rows.Err()
 }
 
-// Placeholders returns "?, ?, ?" for n arguments.
-func Placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+// Failures counts a trial's failed attempts (interrupted and cancelled
+// ones are not failures), which the retry policy limits.
+func (s *Store) Failures(ctx context.Context, trial string) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM attempts WHERE trial = ? AND status = 'failed'`, trial).Scan(&n)
+	return n, err
 }
 
 // ErrNoSweep means a database has no sweep recorded yet.

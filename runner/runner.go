@@ -283,12 +283,8 @@ func (r *Runner) finish(bg context.Context, q *queue, slot *Slot, t *sweeps.Tria
 	retry := false
 	var delay time.Duration
 	if fin.Status == results.AttemptFailed && retryable(fin.ErrorKind) && t != nil {
-		st, err := r.store.TrialStatuses(bg)
-		failures := 0
-		if err == nil {
-			failures = st[t.ID].Failures
-		}
-		if failures <= r.maxRetries() {
+		failures, err := r.store.Failures(bg, t.ID)
+		if err == nil && failures <= r.maxRetries() {
 			retry = true
 			backoff := time.Duration(r.sweep.File.RetryBackoff)
 			delay = min(backoff<<max(failures-1, 0), 10*time.Minute)
