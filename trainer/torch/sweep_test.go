@@ -87,8 +87,8 @@ func TestSweepWithTorchWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(md), "2 trials planned: 2 done") {
-		t.Errorf("report.md does not count 2 trials done")
+	if !strings.Contains(string(md), "2 trials planned: 2 scored") {
+		t.Errorf("report.md does not count 2 trials scored")
 	}
 	for _, tr := range s.Trials() {
 		if row := fmt.Sprintf("| %s | %s |", tr.MethodName(), thousands(tr.Params.Trainable)); !strings.Contains(string(md), row) {
