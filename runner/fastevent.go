@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"slices"
 	"strconv"
 	"time"
 
@@ -127,119 +128,120 @@ func validNumber(n []byte) bool {
 	return i == len(n)
 }
 
-func fastEvent(line []byte, e *trainer.Event, names map[string]string) bool {
-	*e = trainer.Event{}
-	s := &scanner{b: line}
+// object reads a JSON object, calling fn after each key and its colon;
+// fn reads the value.
+func (s *scanner) object(fn func(key []byte) bool) bool {
 	if !s.eat('{') {
 		return false
 	}
-	seen := 0 // bit per key: a repeated key goes to encoding/json
 	for first := true; ; first = false {
 		if s.eat('}') {
-			break
+			return true
 		}
 		if !first && !s.eat(',') {
 			return false
 		}
 		key, ok := s.str()
-		if !ok || !s.eat(':') {
+		if !ok || !s.eat(':') || !fn(key) {
 			return false
 		}
-		bit := 0
-		switch string(key) {
+	}
+}
+
+// eventKeys are the keys the fast path reads; a key's index is its bit in
+// the check for repeated keys.
+var eventKeys = []string{"t", "values", "step", "pid", "event", "split", "path", "status", "error", "error_kind", "host"}
+
+// stringField and intField point at the event field a key fills.
+func stringField(e *trainer.Event, key string) *string {
+	switch key {
+	case "event":
+		return &e.Event
+	case "split":
+		return &e.Split
+	case "path":
+		return &e.Path
+	case "status":
+		return &e.Status
+	case "error":
+		return &e.Error
+	case "error_kind":
+		return &e.ErrorKind
+	case "host":
+		return &e.Host
+	}
+	return nil
+}
+
+func intField(e *trainer.Event, key string) *int {
+	switch key {
+	case "step":
+		return &e.Step
+	case "pid":
+		return &e.PID
+	}
+	return nil
+}
+
+func fastEvent(line []byte, e *trainer.Event, names map[string]string) bool {
+	*e = trainer.Event{}
+	s := &scanner{b: line}
+	seen := 0
+	ok := s.object(func(k []byte) bool {
+		i := slices.Index(eventKeys, string(k))
+		if i < 0 || seen&(1<<i) != 0 {
+			return false // unknown or repeated: encoding/json decides
+		}
+		seen |= 1 << i
+		key := eventKeys[i]
+		switch key {
 		case "t":
-			bit = 1
 			v, ok := s.str()
 			if !ok {
 				return false
 			}
 			t, err := time.Parse(time.RFC3339Nano, string(v))
-			if err != nil {
-				return false
-			}
 			e.T = t
-		case "event", "split", "path", "status", "error", "error_kind", "host":
-			bit = map[string]int{"event": 2, "split": 4, "path": 8, "status": 16, "error": 32, "error_kind": 64, "host": 128}[string(key)]
-			v, ok := s.str()
-			if !ok {
-				return false
-			}
-			str := intern(v, names)
-			switch string(key) {
-			case "event":
-				e.Event = str
-			case "split":
-				e.Split = str
-			case "path":
-				e.Path = str
-			case "status":
-				e.Status = str
-			case "error":
-				e.Error = str
-			case "error_kind":
-				e.ErrorKind = str
-			case "host":
-				e.Host = str
-			}
-		case "step", "pid":
-			bit = 256
-			if string(key) == "pid" {
-				bit = 512
-			}
+			return err == nil
+		case "values":
+			e.Values = map[string]float64{}
+			return s.object(func(name []byte) bool {
+				x, ok := s.float()
+				k := intern(name, names)
+				if _, dup := e.Values[k]; !ok || dup {
+					return false
+				}
+				e.Values[k] = x
+				return true
+			})
+		}
+		if p := intField(e, key); p != nil {
 			n, ok := s.num()
 			if !ok {
 				return false
 			}
 			x, err := strconv.Atoi(string(n))
-			if err != nil {
-				return false // a fraction or an overflow: encoding/json decides
-			}
-			if string(key) == "step" {
-				e.Step = x
-			} else {
-				e.PID = x
-			}
-		case "values":
-			bit = 1024
-			if !s.eat('{') {
-				return false
-			}
-			e.Values = map[string]float64{}
-			for f := true; ; f = false {
-				if s.eat('}') {
-					break
-				}
-				if !f && !s.eat(',') {
-					return false
-				}
-				name, ok := s.str()
-				if !ok || !s.eat(':') {
-					return false
-				}
-				n, ok := s.num()
-				if !ok {
-					return false
-				}
-				x, err := strconv.ParseFloat(string(n), 64)
-				if err != nil {
-					return false
-				}
-				k := intern(name, names)
-				if _, dup := e.Values[k]; dup {
-					return false
-				}
-				e.Values[k] = x
-			}
-		default:
-			return false
+			*p = x
+			return err == nil // a fraction or an overflow: encoding/json decides
 		}
-		if seen&bit != 0 {
-			return false
+		v, ok := s.str()
+		if ok {
+			*stringField(e, key) = intern(v, names)
 		}
-		seen |= bit
-	}
+		return ok
+	})
 	s.ws()
-	return s.i == len(s.b)
+	return ok && s.i == len(s.b)
+}
+
+// float reads a number as a float64.
+func (s *scanner) float() (float64, bool) {
+	n, ok := s.num()
+	if !ok {
+		return 0, false
+	}
+	x, err := strconv.ParseFloat(string(n), 64)
+	return x, err == nil
 }
 
 // intern returns the string for b, allocating each distinct name once.
