@@ -33,11 +33,7 @@ func runCancel(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := resolveDB(v, args)
-	if err != nil {
-		return err
-	}
-	store, err := openReader(db)
+	store, _, err := openSweepDB(v, args)
 	if err != nil {
 		return err
 	}

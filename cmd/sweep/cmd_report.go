@@ -43,10 +43,6 @@ func runReport(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := resolveDB(v, args)
-	if err != nil {
-		return err
-	}
 	eps := v.GetFloat64("epsilon")
 	if eps <= 0 || math.IsNaN(eps) || math.IsInf(eps, 0) {
 		return badInput(fmt.Errorf("--epsilon must be positive, got %v", eps))
@@ -54,7 +50,7 @@ func runReport(cmd *cobra.Command, args []string) error {
 	if v.GetInt("dpi") <= 0 {
 		return badInput(fmt.Errorf("--dpi must be positive, got %d", v.GetInt("dpi")))
 	}
-	store, err := openReader(db)
+	store, db, err := openSweepDB(v, args)
 	if err != nil {
 		return err
 	}

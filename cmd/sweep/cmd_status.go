@@ -57,16 +57,23 @@ func openReader(db string) (*results.Store, error) {
 	return store, err
 }
 
+// openSweepDB opens, for reading, the database that --db or the sweep file
+// in args names; it returns the path too.
+func openSweepDB(v interface{ GetString(string) string }, args []string) (*results.Store, string, error) {
+	db, err := resolveDB(v, args)
+	if err != nil {
+		return nil, "", err
+	}
+	store, err := openReader(db)
+	return store, db, err
+}
+
 func runStatus(cmd *cobra.Command, args []string) error {
 	v, err := settings(cmd)
 	if err != nil {
 		return err
 	}
-	db, err := resolveDB(v, args)
-	if err != nil {
-		return err
-	}
-	store, err := openReader(db)
+	store, _, err := openSweepDB(v, args)
 	if err != nil {
 		return err
 	}
