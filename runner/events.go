@@ -108,6 +108,16 @@ type ingester struct {
 	doneKind string
 	events   int // well-formed events seen, for liveness
 	lastStep int
+	phase    Progress // the last progress event's phase
+}
+
+// progress is the phase a progress event reported while it is under way,
+// else the training steps done of steps.
+func (in *ingester) progress(steps int) Progress {
+	if in.phase.Phase != "" && in.phase.Step < in.phase.Total && in.lastStep == 0 {
+		return in.phase
+	}
+	return Progress{Step: in.lastStep, Total: steps}
 }
 
 // batch decodes lines; bad lines and events after done become warnings,
@@ -209,6 +219,8 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 			in.done = "unknown"
 		}
 		b.DoneStatus = in.done
+	case trainer.EventProgress:
+		in.phase = Progress{Phase: e.Phase, Step: e.Step, Total: int(e.Total)}
 	case trainer.EventHeartbeat:
 	default:
 		keep()

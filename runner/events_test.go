@@ -1,11 +1,14 @@
 package runner
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
@@ -97,5 +100,50 @@ func TestSubstitute(t *testing.T) {
 		if got := substitute(in, vals); got != want {
 			t.Errorf("substitute(%q): got %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A progress event names a phase before training; once training steps
+// come, or the phase reaches its total, progress is in steps again.
+func TestIngesterProgress(t *testing.T) {
+	const pre = `{"t":"2026-01-01T00:00:00Z","event":"progress","phase":"pretraining the base model","step":%d,"total":300}`
+	tests := []struct {
+		name  string
+		lines []string
+		want  Progress
+	}{
+		{"nothing yet", nil, Progress{Step: 0, Total: 50}},
+		{"in the phase", []string{fmt.Sprintf(pre, 30), fmt.Sprintf(pre, 60)}, Progress{Phase: "pretraining the base model", Step: 60, Total: 300}},
+		{"phase done", []string{fmt.Sprintf(pre, 300)}, Progress{Step: 0, Total: 50}},
+		{"training began", []string{fmt.Sprintf(pre, 60), `{"t":"2026-01-01T00:00:00Z","event":"metric","step":5,"values":{"loss":1}}`}, Progress{Step: 5, Total: 50}},
+	}
+	for _, tt := range tests {
+		in := &ingester{spec: &trainer.Spec{}}
+		var lines [][]byte
+		for _, l := range tt.lines {
+			lines = append(lines, []byte(l))
+		}
+		b := in.batch(lines, nil)
+		in.lastStep = max(in.lastStep, b.LastStep)
+		if got := in.progress(50); got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+		if len(b.Metrics) > 1 || len(b.Events) != 0 {
+			t.Errorf("%s: progress events were stored: %+v", tt.name, b)
+		}
+	}
+}
+
+func TestLogReporterPhase(t *testing.T) {
+	var buf bytes.Buffer
+	l := &LogReporter{W: &buf}
+	a := results.Attempt{ID: 1, Trial: "abc", Number: 1}
+	for step := 0; step <= 100; step += 10 {
+		l.Progress(a, Progress{Phase: "pretraining", Step: step, Total: 100})
+	}
+	l.Progress(a, Progress{Step: 3, Total: 50})
+	got := strings.Count(buf.String(), "abc attempt 1: pretraining, step")
+	if got != 5 { // the start, then each quarter
+		t.Errorf("got %d lines, want 5:\n%s", got, buf.String())
 	}
 }

@@ -11,15 +11,23 @@ type Reporter interface {
 	// and trials in the database that the file no longer has.
 	Planned(total, toRun int, orphans []string)
 	Started(t *sweeps.Trial, a results.Attempt, slot string)
-	Progress(a results.Attempt, step, total int)
+	Progress(a results.Attempt, p Progress)
 	Finished(t *sweeps.Trial, a results.Attempt, f results.Finish, retry bool)
 	Note(msg string)
+}
+
+// Progress is how far a running attempt has gone: training steps, or,
+// with Phase set, the steps of a phase before training (a worker's
+// progress event).
+type Progress struct {
+	Phase       string
+	Step, Total int
 }
 
 type nopReporter struct{}
 
 func (nopReporter) Planned(int, int, []string)                                    {}
 func (nopReporter) Started(*sweeps.Trial, results.Attempt, string)                {}
-func (nopReporter) Progress(results.Attempt, int, int)                            {}
+func (nopReporter) Progress(results.Attempt, Progress)                            {}
 func (nopReporter) Finished(*sweeps.Trial, results.Attempt, results.Finish, bool) {}
 func (nopReporter) Note(string)                                                   {}

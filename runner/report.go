@@ -53,6 +53,9 @@ type LogReporter struct {
 	W     io.Writer
 	total int
 	done  int
+	// phases holds, per attempt in a phase, the quarter of it last
+	// printed, so a long phase logs a few lines rather than none or many.
+	phases map[int64]int
 }
 
 func (l *LogReporter) printf(format string, args ...any) {
@@ -73,7 +76,25 @@ func (l *LogReporter) Started(t *sweeps.Trial, a results.Attempt, slot string) {
 	l.printf("start %s attempt %d on %s", label(t), a.Number, slot)
 }
 
-func (l *LogReporter) Progress(results.Attempt, int, int) {}
+// Progress logs a phase before training (pretraining a base model) when
+// it starts and at each quarter; training steps are not logged.
+func (l *LogReporter) Progress(a results.Attempt, p Progress) {
+	if p.Phase == "" || p.Total <= 0 {
+		return
+	}
+	quarter := 4 * min(p.Step, p.Total) / p.Total
+	l.mu.Lock()
+	if l.phases == nil {
+		l.phases = map[int64]int{}
+	}
+	last, seen := l.phases[a.ID]
+	print := !seen || quarter > last
+	l.phases[a.ID] = quarter
+	l.mu.Unlock()
+	if print {
+		l.printf("%s attempt %d: %s, step %d of %d", a.Trial, a.Number, p.Phase, p.Step, p.Total)
+	}
+}
 
 func (l *LogReporter) Finished(t *sweeps.Trial, a results.Attempt, f results.Finish, retry bool) {
 	l.mu.Lock()
@@ -93,12 +114,26 @@ type BarsReporter struct {
 	p     *mpb.Progress
 	mu    sync.Mutex
 	total *mpb.Bar
-	bars  map[int64]*mpb.Bar
+	bars  map[int64]*attemptBar
+}
+
+// attemptBar is one running attempt's bar and what it counts: "step"
+// for training, or the phase a progress event names.
+type attemptBar struct {
+	bar  *mpb.Bar
+	mu   sync.Mutex
+	unit string
+}
+
+func (ab *attemptBar) counter(s decor.Statistics) string {
+	ab.mu.Lock()
+	defer ab.mu.Unlock()
+	return fmt.Sprintf("%s %d/%d", ab.unit, s.Current, s.Total)
 }
 
 // NewBarsReporter draws on w, which must be a terminal.
 func NewBarsReporter(w io.Writer) *BarsReporter {
-	return &BarsReporter{p: mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond)), bars: map[int64]*mpb.Bar{}}
+	return &BarsReporter{p: mpb.New(mpb.WithOutput(w), mpb.WithRefreshRate(200*time.Millisecond)), bars: map[int64]*attemptBar{}}
 }
 
 func (b *BarsReporter) Planned(total, toRun int, orphans []string) {
@@ -113,31 +148,39 @@ func (b *BarsReporter) Planned(total, toRun int, orphans []string) {
 
 func (b *BarsReporter) Started(t *sweeps.Trial, a results.Attempt, slot string) {
 	name := fmt.Sprintf("%-8s %s #%d", slot, label(t), a.Number)
-	bar := b.p.AddBar(0, mpb.BarRemoveOnComplete(),
+	ab := &attemptBar{unit: "step"}
+	ab.bar = b.p.AddBar(0, mpb.BarRemoveOnComplete(),
 		mpb.PrependDecorators(decor.Name(name, decor.WCSyncSpaceR)),
-		mpb.AppendDecorators(decor.CountersNoUnit("step %d/%d"), decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
+		mpb.AppendDecorators(decor.Any(ab.counter), decor.Name(" "), decor.Elapsed(decor.ET_STYLE_GO)))
 	b.mu.Lock()
-	b.bars[a.ID] = bar
+	b.bars[a.ID] = ab
 	b.mu.Unlock()
 }
 
-func (b *BarsReporter) Progress(a results.Attempt, step, total int) {
+func (b *BarsReporter) Progress(a results.Attempt, p Progress) {
 	b.mu.Lock()
-	bar := b.bars[a.ID]
+	ab := b.bars[a.ID]
 	b.mu.Unlock()
-	if bar != nil && total > 0 {
-		bar.SetTotal(int64(total), false)
-		bar.SetCurrent(int64(min(step, total)))
+	if ab == nil || p.Total <= 0 {
+		return
 	}
+	ab.mu.Lock()
+	ab.unit = "step"
+	if p.Phase != "" {
+		ab.unit = p.Phase
+	}
+	ab.mu.Unlock()
+	ab.bar.SetTotal(int64(p.Total), false)
+	ab.bar.SetCurrent(int64(min(p.Step, p.Total)))
 }
 
 func (b *BarsReporter) Finished(t *sweeps.Trial, a results.Attempt, f results.Finish, retry bool) {
 	b.mu.Lock()
-	bar := b.bars[a.ID]
+	ab := b.bars[a.ID]
 	delete(b.bars, a.ID)
 	b.mu.Unlock()
-	if bar != nil {
-		bar.Abort(true)
+	if ab != nil {
+		ab.bar.Abort(true)
 	}
 	if f.Status != results.AttemptSucceeded {
 		fmt.Fprintf(b.p, "%s attempt %d %s\n", label(t), a.Number, outcome(f, retry))

@@ -432,7 +432,7 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 			}
 			if tl.offset != lastOffset {
 				lastOffset, lastActivity = tl.offset, now
-				r.opt.Reporter.Progress(a, in.lastStep, spec.HParamInt("steps", 0))
+				r.opt.Reporter.Progress(a, in.progress(spec.HParamInt("steps", 0)))
 			}
 			switch {
 			case events && now.Sub(lastActivity) > r.opt.HeartbeatTimeout:

@@ -112,6 +112,11 @@ const (
 	EventCheckpoint  = "checkpoint"
 	EventHeartbeat   = "heartbeat"
 	EventDone        = "done"
+	// EventProgress tells how far a phase of work that is not training
+	// steps has gone (the Go trainer's base-model pretraining), for
+	// progress displays; it is not stored as a metric, and training
+	// steps resume the step count when step reaches total.
+	EventProgress = "progress"
 )
 
 // Done statuses.
@@ -129,9 +134,11 @@ type Event struct {
 	PID     int      `json:"pid,omitempty"`
 	Host    string   `json:"host,omitempty"`
 	Devices []string `json:"devices,omitempty"`
-	// params
-	Trainable   int64            `json:"trainable,omitempty"`
-	Total       int64            `json:"total,omitempty"`
+	// params (total: every parameter); progress (total: the phase's steps)
+	Trainable int64 `json:"trainable,omitempty"`
+	Total     int64 `json:"total,omitempty"`
+	// progress: what the worker is doing, e.g. "pretraining the base model"
+	Phase       string           `json:"phase,omitempty"`
 	ByComponent map[string]int64 `json:"by_component,omitempty"`
 	// metric, eval, predictions, checkpoint
 	Step   int                `json:"step,omitempty"`

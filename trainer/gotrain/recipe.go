@@ -10,7 +10,7 @@ import (
 
 // baseFormat is bumped when the pretraining code changes what a recipe
 // produces, so that old cache entries are not reused.
-const baseFormat = 1
+const baseFormat = 2
 
 // Recipe is everything that determines a base model: its shape, the
 // corpus, the tokenizer and the pretraining run. Its hash names the cache

@@ -200,9 +200,11 @@ func (w *Worker) base(ctx context.Context, j *job) (*Base, error) {
 		}
 	}
 	r := DefaultRecipe(j.arch, s)
+	// Pretraining is not fine-tuning: its progress goes in progress
+	// events, not in the trial's step count and curves.
 	return LoadOrPretrain(ctx, cache, r, w.Backend, func(step, steps int, loss float64) {
-		w.Events.Emit(trainer.Event{Event: trainer.EventMetric, Step: step,
-			Values: map[string]float64{"pretrain_loss": loss, "pretrain_progress": float64(step) / float64(steps)}})
+		w.Events.Emit(trainer.Event{Event: trainer.EventProgress, Phase: "pretraining the base model", Step: step, Total: int64(steps),
+			Values: map[string]float64{"loss": loss}})
 	})
 }
 

@@ -100,7 +100,7 @@ func TestWorkerProtocol(t *testing.T) {
 	for _, e := range evs {
 		seen[e.Event]++
 	}
-	for _, kind := range []string{"start", "params", "metric", "eval", "predictions", "checkpoint", "done"} {
+	for _, kind := range []string{"start", "progress", "params", "metric", "eval", "predictions", "checkpoint", "done"} {
 		if seen[kind] == 0 {
 			t.Errorf("no %s event; got %v", kind, seen)
 		}
@@ -109,8 +109,15 @@ func TestWorkerProtocol(t *testing.T) {
 		t.Errorf("last event: got %+v, want done ok", last)
 	}
 	want, _ := trainer.CountParams(microArch, *s.Method, s.Rank, nil)
+	var lastProgress trainer.Event
 	for _, e := range evs {
 		switch e.Event {
+		case "progress":
+			lastProgress = e
+		case "metric":
+			if e.Step < 1 || e.Step > 10 {
+				t.Errorf("metric event at step %d, want fine-tuning steps 1 to 10: %+v", e.Step, e)
+			}
 		case "params":
 			if e.Trainable != want.Trainable || e.Total != want.Total() {
 				t.Errorf("params: got trainable %d total %d, want %d and %d", e.Trainable, e.Total, want.Trainable, want.Total())
@@ -134,6 +141,10 @@ func TestWorkerProtocol(t *testing.T) {
 				t.Errorf("test eval: got %v, want exact_match", e.Values)
 			}
 		}
+	}
+	// Pretraining reports its progress to the end, apart from the steps.
+	if lastProgress.Phase == "" || lastProgress.Step != 20 || lastProgress.Total != 20 {
+		t.Errorf("last progress event: got %+v, want the pretraining phase at step 20 of 20", lastProgress)
 	}
 	// The base was pretrained into the cache once and is reused.
 	dirs, _ := filepath.Glob(filepath.Join(cache, "base", "*", baseWeights))
