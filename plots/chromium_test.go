@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 )
 
 // chromiumFlags are those of headless Chromium on these machines: no
@@ -24,7 +26,7 @@ func chromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Skip("chromium is not installed (apt-get install chromium); CI installs it")
+	testenv.Skipf(t, "chromium is not installed (apt-get install chromium; scripts/deps test)")
 	return ""
 }
 

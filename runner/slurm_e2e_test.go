@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
@@ -21,12 +22,12 @@ import (
 func needSlurm(t *testing.T) {
 	t.Helper()
 	if _, err := exec.LookPath("sbatch"); err != nil {
-		t.Skip("sbatch is not on PATH: no Slurm cluster here (scripts/slurm-local up starts one)")
+		testenv.Skipf(t, "sbatch is not on PATH: no Slurm cluster here (scripts/slurm-local up starts one)")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if out, err := exec.CommandContext(ctx, "sinfo", "-h", "-o", "%T").CombinedOutput(); err != nil || !bytes.Contains(out, []byte("idle")) && !bytes.Contains(out, []byte("mix")) {
-		t.Skipf("the Slurm cluster does not answer or has no node up (sinfo: %v: %s)", err, bytes.TrimSpace(out))
+		testenv.Skipf(t, "the Slurm cluster does not answer or has no node up (sinfo: %v: %s)", err, bytes.TrimSpace(out))
 	}
 }
 

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 )
 
 // pythonOrSkip returns a python that imports torch, or skips the test
@@ -17,7 +19,7 @@ func pythonOrSkip(t *testing.T) string {
 	t.Helper()
 	p, err := DefaultFinder.Find(context.Background(), os.Getenv("TIEDLORA_PYTHON"))
 	if errors.Is(err, ErrNoPython) {
-		t.Skipf("skipping: %v", err)
+		testenv.Skipf(t, "skipping: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

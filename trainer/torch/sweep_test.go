@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/plots"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/runner"
@@ -41,7 +42,7 @@ hparams:
 // predictions, and is in the report.
 func TestSweepWithTorchWorker(t *testing.T) {
 	if _, err := torchworker.DefaultFinder.Find(context.Background(), ""); errors.Is(err, torchworker.ErrNoPython) {
-		t.Skipf("skipping: %v", err)
+		testenv.Skipf(t, "skipping: %v", err)
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "sweep.yaml")
