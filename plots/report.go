@@ -57,6 +57,9 @@ type Summary struct {
 	Dir      string
 	Files    []string // written, relative to Dir, sorted
 	Analysis *results.Analysis
+	// Headline is the table of each method at its best rank as plain
+	// text, with its title and caption, for printing on a terminal.
+	Headline string
 }
 
 // Write analyses the sweep in s and writes its report into dir.
@@ -131,7 +134,13 @@ func Write(ctx context.Context, s *results.Store, dir string, opt Options) (*Sum
 		return nil, w.err
 	}
 	sort.Strings(w.files)
-	return &Summary{Dir: dir, Files: w.files, Analysis: a}, nil
+	var head strings.Builder
+	best := rep.Tables[0]
+	fmt.Fprintf(&head, "%s\n%s\n\n", best.Title(), best.caption("*"))
+	if err := best.WriteText(&head); err != nil {
+		return nil, err
+	}
+	return &Summary{Dir: dir, Files: w.files, Analysis: a, Headline: head.String()}, nil
 }
 
 // report is the analysis with its tables, stability views and charts.

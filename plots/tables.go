@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/tiedlora/tiedlora-sweep/results"
 )
@@ -49,13 +51,17 @@ func (v tableView) Slug() string {
 }
 
 // Caption says how to read it; the caller escapes it.
-func (v tableView) Caption() string {
+func (v tableView) Caption() string { return v.caption("bold") }
+
+// caption says how to read it, with best naming how the best entry of
+// each task is marked.
+func (v tableView) caption(best string) string {
 	where := "at the same rank"
 	if v.Rank == 0 {
 		where = "at its own best rank; each method's rank is chosen per task on the selection score, never on test"
 	}
 	return fmt.Sprintf("Test scores, mean ± standard deviation over seeds; in parentheses the difference from %s %s; "+
-		"[n/m]: seeds present of planned; bold: the best of each task.", v.Baseline, where)
+		"[n/m]: seeds present of planned; %s: the best of each task.", v.Baseline, where, best)
 }
 
 // params is a row's trainable count and share of the baseline at a fixed
@@ -143,6 +149,33 @@ func (v tableView) WriteMarkdown(w io.Writer) {
 		}
 		fmt.Fprintf(w, "| %s |\n", strings.Join(cells, " | "))
 	}
+}
+
+// WriteText writes the table for a terminal: columns aligned with
+// spaces, no markup. sweep report prints the best-rank table this way.
+func (v tableView) WriteText(w io.Writer) error {
+	// Numbers align right; the method names are padded to one width
+	// first so that they read left-aligned.
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	width := len("method")
+	for _, r := range v.Rows {
+		width = max(width, utf8.RuneCountInString(r.Method))
+	}
+	head := []string{fmt.Sprintf("%-*s", width, "method")}
+	for _, t := range v.Tasks {
+		head = append(head, taskHeader(t))
+	}
+	fmt.Fprintf(tw, "%s\t\n", strings.Join(head, "\t"))
+	plain := func(s string) string { return s }
+	best := func(s string) string { return s + "*" }
+	for _, r := range v.Rows {
+		cells := []string{fmt.Sprintf("%-*s", width, r.Method)}
+		for j := range v.Tasks {
+			cells = append(cells, v.entry(r, j).join(plain, best))
+		}
+		fmt.Fprintf(tw, "%s\t\n", strings.Join(cells, "\t"))
+	}
+	return tw.Flush()
 }
 
 // WriteLaTeX writes the table with booktabs rules, for \usepackage{booktabs}.

@@ -88,5 +88,8 @@ func runReport(cmd *cobra.Command, args []string) error {
 		trials, done, failed, missing = trials+c.Trials, done+c.Done, failed+c.Failed, missing+c.Missing()
 	}
 	fmt.Fprintf(w, "%d of %d trials done, %d failed, %d missing\n", done, trials, failed, missing)
+	if len(a.Cells) > 0 {
+		fmt.Fprintf(w, "\n%s", sum.Headline)
+	}
 	return nil
 }
