@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/mm"
 	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/model"
@@ -65,6 +66,14 @@ func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backen
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("cached base model %s: %w", dir, err)
 	}
+	// Pretraining happens once per recipe while the trials that need the
+	// base wait on the lock, so it takes every core this process may use
+	// (the CPU affinity mask, which Slurm sets), not only the trial's
+	// share. With the pure-Go backend the result does not depend on the
+	// thread count, since no sum is split across goroutines (packages nn
+	// and mm); OpenBLAS's kernels round differently by block shape, so
+	// there it depends on the core count, as any OpenBLAS run does.
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
 	docs, err := corpusLines(r)
 	if err != nil {
 		return nil, err

@@ -1,10 +1,16 @@
 package gotrain
 
 import (
+	"context"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/mm"
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/model"
+	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/tokenizer"
 )
 
 // The base model must not see a prompt joined to its answer, or the frozen
@@ -35,6 +41,43 @@ func TestCorpusSeparatesPromptsFromAnswers(t *testing.T) {
 			if tgt := strings.TrimSpace(first); tgt != "" && !seen[tgt] {
 				t.Errorf("%s %s: got no document %q, want every answer line in the corpus on its own", name, e.ID, tgt)
 			}
+		}
+	}
+}
+
+// Pretraining takes every core (LoadOrPretrain), so with the pure-Go
+// backend its result must not depend on how many there are. (OpenBLAS's
+// kernels round differently by block shape, so there it may.)
+func TestPretrainSameOnAnyThreadCount(t *testing.T) {
+	r := Recipe{Arch: microArch, Tasks: CorpusTasks, Size: 40, CorpusSeed: 3, Steps: 4, Batch: 4, SeqLen: 32, LR: 3e-3, Seed: 1}
+	docs, err := corpusLines(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := tokenizer.Train(docs, r.Arch.Vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream := tokenStream(tok, docs)
+	weights := func(procs int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m, err := model.New[float32](r.Arch, mm.Gonum{}, r.Seed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := pretrain(context.Background(), m, stream, r, nil); err != nil {
+			t.Fatal(err)
+		}
+		var out [][]float32
+		for _, p := range m.BaseParams() {
+			out = append(out, slices.Clone(p.Data))
+		}
+		return out
+	}
+	one, four := weights(1), weights(4)
+	for i := range one {
+		if !slices.Equal(one[i], four[i]) {
+			t.Fatalf("tensor %d differs between 1 and 4 threads", i)
 		}
 	}
 }
