@@ -318,7 +318,8 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 		return a, failed(KindStart, err.Error(), "")
 	}
 	resume := checkpointPath(a.Resume, a.ResumeDir)
-	spec := buildSpec(r.sweep, t, a.Number, absPath(a.Dir), r.opt.CacheDir, resume)
+	// Paths in the spec are absolute: the worker runs in its attempt directory.
+	spec := buildSpec(r.sweep, t, a.Number, absPath(a.Dir), absPath(r.opt.CacheDir), resume)
 	specPath := filepath.Join(a.Dir, "spec.json")
 	events := eventsPath(a.Dir)
 	if err := writeSpec(specPath, spec); err != nil {

@@ -15,6 +15,7 @@ import (
 
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 func testOptions(s *sweeps.Sweep, db string) Options {
@@ -347,5 +348,47 @@ func TestReadersNeverLocked(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Errorf("reader: %v", err)
+	}
+}
+
+// The worker runs in its attempt directory, so relative paths given to
+// the runner (a --cache or --runs relative to the shell's directory) reach
+// it as absolute ones; a relative cache made a new base model per attempt.
+func TestSpecPathsAbsolute(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	file := fakeSweep(t, dir, "", "ok")
+	s, err := sweeps.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join("runs", "sweep.db")
+	st, err := results.Open(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	opt := testOptions(s, db)
+	opt.CacheDir = "cache"
+	if _, err := New(s, st, opt).Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	specs, _ := filepath.Glob(filepath.Join(dir, "runs", "trials", "*", "*", "spec.json"))
+	if len(specs) != 1 {
+		t.Fatalf("got spec files %v, want one", specs)
+	}
+	data, err := os.ReadFile(specs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec trainer.Spec
+	if err := json.Unmarshal(data, &spec); err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "cache"); spec.CacheDir != want {
+		t.Errorf("cache_dir: got %q, want %q", spec.CacheDir, want)
+	}
+	if !filepath.IsAbs(spec.AttemptDir) {
+		t.Errorf("attempt_dir: got %q, want an absolute path", spec.AttemptDir)
 	}
 }
