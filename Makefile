@@ -1,17 +1,28 @@
-# make test is the project's test command (README.md); .ci/run calls it.
+# make demo runs the demo sweep; make test is the project's test command
+# (README.md), which .ci/run calls.
 GO ?= go
 PKGS := ./...
 
-.PHONY: all build test vet fmt-check fuzz bench clean
+.PHONY: all build demo test vet fmt-check fuzz bench clean
 
 all: build
 
+# bin/sweep, with OpenBLAS for the Go trainer when libopenblas-dev is
+# installed (as root, scripts/deps installs it and a C compiler).
 build:
-	$(GO) build -o bin/sweep ./cmd/sweep
+	@GO='$(GO)' scripts/build
 
-# vet, formatting, then every test.
-test: vet fmt-check
-	$(GO) test -count=1 $(PKGS)
+# The demo sweep end to end: pretrain the base model (cached), run the
+# trials that have not succeeded, write runs/demo/report/ and print its
+# headline table.
+demo: build
+	bin/sweep run sweeps/demo.yaml
+	bin/sweep report sweeps/demo.yaml
+
+# The whole test suite: installs the Debian packages it uses (as root),
+# starts the one-node Slurm cluster, then vet, formatting and every test.
+test:
+	GO='$(GO)' scripts/test
 
 vet:
 	$(GO) vet $(PKGS)

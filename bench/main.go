@@ -28,18 +28,18 @@ type row struct {
 
 func main() {
 	out := flag.String("out", "docs/performance.md", "where the table goes (- for standard output)")
-	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer")
+	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,demo")
 	flag.Parse()
 	skipped := map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
 		skipped[strings.TrimSpace(s)] = true
 	}
-	bin, err := build()
+	bin, backend, err := build()
 	if err != nil {
 		fatal(err)
 	}
 	var rows []row
-	for _, b := range benches(bin) {
+	for _, b := range benches(bin, backend) {
 		if skipped[b.key] {
 			continue
 		}
@@ -70,20 +70,58 @@ func fatal(err error) {
 // not the compiler: with OpenBLAS (-tags openblas) when libopenblas-dev is
 // installed, so the trainer benchmark shows both matrix backends, else
 // pure Go.
-func build() (string, error) {
+func build() (bin, backend string, err error) {
 	dir, err := os.MkdirTemp("", "sweep-bench-bin-")
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	bin := filepath.Join(dir, "sweep")
+	bin = filepath.Join(dir, "sweep")
 	if err := exec.Command("go", "build", "-tags", "openblas", "-o", bin, "./cmd/sweep").Run(); err == nil {
 		fmt.Fprintln(os.Stderr, "bench: built with -tags openblas")
-		return bin, nil
+		return bin, "OpenBLAS", nil
 	}
 	fmt.Fprintln(os.Stderr, "bench: OpenBLAS build failed (is libopenblas-dev installed?); pure Go")
 	cmd := exec.Command("go", "build", "-o", bin, "./cmd/sweep")
 	cmd.Stderr = os.Stderr
-	return bin, cmd.Run()
+	return bin, "pure Go", cmd.Run()
+}
+
+// demo times the demo sweep as make demo runs it, from an empty cache
+// (base-model pretraining included) and again with everything done.
+func demo(bin, backend string) ([]row, error) {
+	tmp, err := os.MkdirTemp("", "sweep-bench-demo-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	runs, cache := filepath.Join(tmp, "runs"), filepath.Join(tmp, "cache")
+	pass := func() (time.Duration, error) {
+		start := time.Now()
+		if _, err := runCmd(bin, "run", "sweeps/demo.yaml", "--runs", runs, "--cache", cache); err != nil {
+			return 0, err
+		}
+		if _, err := runCmd(bin, "report", "sweeps/demo.yaml", "--runs", runs); err != nil {
+			return 0, err
+		}
+		return time.Since(start), nil
+	}
+	cold, err := pass()
+	if err != nil {
+		return nil, err
+	}
+	warm, err := pass()
+	if err != nil {
+		return nil, err
+	}
+	const goal = 300.0
+	cmdline := "sweep run sweeps/demo.yaml && sweep report sweeps/demo.yaml"
+	return []row{
+		{Name: "the demo sweep (81 trials), empty cache: pretraining, trials, report; " + backend, Command: cmdline,
+			Figure: fmt.Sprintf("%.0f s", cold.Seconds()), Anchor: fmt.Sprintf("goal %.0f s", goal),
+			Ratio: fmt.Sprintf("%.2f× the goal", cold.Seconds()/goal), Goal: "≤ 1.0×"},
+		{Name: "the demo sweep again: cached base, every trial done", Command: cmdline,
+			Figure: fmt.Sprintf("%.1f s", warm.Seconds())},
+	}, nil
 }
 
 type bench struct {
@@ -91,7 +129,7 @@ type bench struct {
 	run          func() ([]row, error)
 }
 
-func benches(bin string) []bench {
+func benches(bin, backend string) []bench {
 	gob := func(key, pkg, pattern, what string, goal float64, unit string) bench {
 		cmdline := fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchtime 3x -benchmem %s", pattern, pkg)
 		return bench{key, cmdline, func() ([]row, error) {
@@ -175,6 +213,7 @@ func benches(bin string) []bench {
 			return []row{{Name: "Go trainer vs PyTorch, tiny GPT (see the output below)", Command: "sweep bench trainer",
 				Figure: "<pre>" + strings.TrimSpace(outp) + "</pre>", Goal: "≥ 1.0× torch with OpenBLAS"}}, nil
 		}},
+		{"demo", "make demo (timed: sweep run, sweep report)", func() ([]row, error) { return demo(bin, backend) }},
 	}
 }
 
