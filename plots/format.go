@@ -3,6 +3,8 @@ package plots
 import (
 	"math"
 	"strconv"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // decimals is how many decimals a task's scores print with: four
@@ -27,6 +29,15 @@ func fixed(x float64, d int) string {
 		return "–"
 	}
 	return strconv.FormatFloat(x, 'f', d, 64)
+}
+
+// meanStd prints a score over seeds, "69.43 ± 1.01", or only the mean
+// when there is one seed, whose spread is unknown rather than zero.
+func meanStd(st results.Stat, d int) string {
+	if st.N < 2 {
+		return fixed(st.Mean, d)
+	}
+	return fixed(st.Mean, d) + " ± " + fixed(st.Std, d)
 }
 
 // signed prints x with d decimals and its sign: +0.24, −0.63 (a true

@@ -52,7 +52,7 @@ func stabilityViews(a *results.Analysis) []stabilityView {
 				cell := "–"
 				for _, p := range s.Points {
 					if p.Rank == r {
-						cell = fixed(p.Test.Mean, d) + " ± " + fixed(p.Test.Std, d)
+						cell = meanStd(p.Test, d)
 						if c := a.Cell(t.Task, s.Method, r); c != nil && p.Test.N < c.Planned {
 							cell += fmt.Sprintf(" [%d/%d]", p.Test.N, c.Planned)
 						}

@@ -87,7 +87,7 @@ func (v tableView) entry(r results.TableRow, j int) entry {
 		return entry{Score: "–", Empty: true}
 	}
 	c, d := e.Cell, v.decimals[j]
-	out := entry{Score: fixed(c.Test.Mean, d) + " ± " + fixed(c.Test.Std, d), Best: e.Best}
+	out := entry{Score: meanStd(c.Test, d), Best: e.Best}
 	if r.Method != v.Baseline && !math.IsNaN(e.Delta) {
 		out.Delta = "(" + signed(e.Delta, d) + ")"
 	}
