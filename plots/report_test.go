@@ -162,6 +162,15 @@ func TestIndexSelfContained(t *testing.T) {
 	if n := strings.Count(html, "<table"); n != 1+4+3 {
 		t.Errorf("got %d tables, want 8 (completeness, 4 result tables, 3 stability)", n)
 	}
+	// The all-task chart comes right after the headline table, once; the
+	// fixture is incomplete, so the trial matrix is open.
+	best, panels, second := strings.Index(html, `id="table-best"`), strings.Index(html, `id="panels"`), strings.Index(html, `id="table-r2"`)
+	if strings.Count(html, `id="panels"`) != 1 || !(best < panels && panels < second) {
+		t.Errorf("panels chart at %d, want once between the best-rank table (%d) and the next (%d)", panels, best, second)
+	}
+	if !strings.Contains(html, "<details open><summary>Trials by task") {
+		t.Errorf("want the trial matrix open for an incomplete sweep")
+	}
 }
 
 // TestPartialSweep: a sweep that has not run, and a database with no

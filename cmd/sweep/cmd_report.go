@@ -59,9 +59,13 @@ func runReport(cmd *cobra.Command, args []string) error {
 	if out == "" {
 		out = filepath.Join(filepath.Dir(db), "report")
 	}
+	var ranks []int // nil: a table at every rank
+	if r := v.GetIntSlice("rank"); len(r) > 0 {
+		ranks = r
+	}
 	opt := plots.Options{
 		Analyze: results.AnalyzeOptions{Baseline: v.GetString("baseline"), Epsilon: eps},
-		Ranks:   v.GetIntSlice("rank"),
+		Ranks:   ranks,
 		Formats: v.GetStringSlice("format"),
 		DPI:     v.GetInt("dpi"),
 	}

@@ -47,6 +47,19 @@ func TestReport(t *testing.T) {
 	}
 }
 
+// Without --rank there is a table at every rank of the sweep.
+func TestReportEveryRank(t *testing.T) {
+	db := reportFixture(t)
+	dir := t.TempDir()
+	if _, errOut, code := run(t, "report", "--db", db, "--out", dir, "--format", "tex"); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	got, _ := filepath.Glob(filepath.Join(dir, "table-*.tex"))
+	if len(got) != 4 {
+		t.Errorf("got tables %v, want table-best and one per rank (2, 8, 32)", got)
+	}
+}
+
 func TestReportBaselineWarning(t *testing.T) {
 	db := reportFixture(t)
 	_, errOut, code := run(t, "report", "--db", db, "--out", t.TempDir(), "--format", "md", "--baseline", "vera")
