@@ -102,6 +102,7 @@ func (l *LogReporter) Finished(t *sweeps.Trial, a results.Attempt, f results.Fin
 		l.done++
 	}
 	n := l.done
+	delete(l.phases, a.ID)
 	l.mu.Unlock()
 	l.printf("[%d/%d] %s attempt %d %s", n, l.total, label(t), a.Number, outcome(f, retry))
 }
