@@ -91,8 +91,11 @@ func (l *LogReporter) Progress(a results.Attempt, p Progress) {
 	print := !seen || quarter > last
 	l.phases[a.ID] = quarter
 	l.mu.Unlock()
-	if print {
+	switch {
+	case print && p.Total > 1:
 		l.printf("%s attempt %d: %s, step %d of %d", a.Trial, a.Number, p.Phase, p.Step, p.Total)
+	case print:
+		l.printf("%s attempt %d: %s", a.Trial, a.Number, p.Phase)
 	}
 }
 

@@ -49,14 +49,15 @@ type Base struct {
 // LoadOrPretrain returns the base model of recipe r from cacheDir, or
 // pretrains it there first. A lock file makes concurrent trials that need
 // the same base wait for one pretraining instead of repeating it; the
-// directory appears whole (written aside, then renamed).
-func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backend, progress Progress) (*Base, error) {
+// directory appears whole (written aside, then renamed). waiting, if not
+// nil, is called once when another trial holds the lock.
+func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backend, waiting func(), progress Progress) (*Base, error) {
 	root := filepath.Join(cacheDir, "base")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
 	dir := filepath.Join(root, r.Key())
-	unlock, err := lockFile(ctx, dir+".lock")
+	unlock, err := lockFile(ctx, dir+".lock", waiting)
 	if err != nil {
 		return nil, err
 	}

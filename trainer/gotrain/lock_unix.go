@@ -10,8 +10,9 @@ import (
 )
 
 // lockFile takes an exclusive advisory lock on path, polling so that ctx
-// can cancel the wait. The kernel drops the lock if the process dies.
-func lockFile(ctx context.Context, path string) (func(), error) {
+// can cancel the wait, and calls waiting (if not nil) once if it has to
+// wait. The kernel drops the lock if the process dies.
+func lockFile(ctx context.Context, path string, waiting func()) (func(), error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o644)
 	if err != nil {
 		return nil, err
@@ -24,6 +25,10 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 		if err != syscall.EWOULDBLOCK {
 			f.Close()
 			return nil, err
+		}
+		if waiting != nil {
+			waiting()
+			waiting = nil
 		}
 		select {
 		case <-ctx.Done():

@@ -200,9 +200,13 @@ func (w *Worker) base(ctx context.Context, j *job) (*Base, error) {
 		}
 	}
 	r := DefaultRecipe(j.arch, s)
-	// Pretraining is not fine-tuning: its progress goes in progress
-	// events, not in the trial's step count and curves.
-	return LoadOrPretrain(ctx, cache, r, w.Backend, func(step, steps int, loss float64) {
+	// While another trial pretrains this base, say so rather than sit at
+	// step 0 in silence. Pretraining is not fine-tuning: its progress goes
+	// in progress events, not in the trial's step count and curves.
+	waiting := func() {
+		w.Events.Emit(trainer.Event{Event: trainer.EventProgress, Phase: "waiting for another trial to pretrain the base model", Step: 0, Total: 1})
+	}
+	return LoadOrPretrain(ctx, cache, r, w.Backend, waiting, func(step, steps int, loss float64) {
 		w.Events.Emit(trainer.Event{Event: trainer.EventProgress, Phase: "pretraining the base model", Step: step, Total: int64(steps),
 			Values: map[string]float64{"loss": loss}})
 	})
