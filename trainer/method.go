@@ -18,7 +18,8 @@ type Component struct {
 	Train bool `yaml:"train" json:"train"`
 	// Tied: one tensor shared by every layer (counted and updated once).
 	Tied bool `yaml:"tied" json:"tied"`
-	// Init: zeros | ones | const:<c> | kaiming-uniform | normal:<std>.
+	// Init: zeros | ones | const:<c> | kaiming-uniform |
+	// kaiming-uniform-relu | normal:<std>.
 	Init Init `yaml:"init" json:"init"`
 }
 
@@ -70,8 +71,13 @@ const (
 	InitZeros
 	InitOnes
 	InitConst
+	// InitKaiming is U(±1/√fan_in): torch's kaiming_uniform_(a=√5), as HF
+	// PEFT initialises LoRA's A.
 	InitKaiming
 	InitNormal
+	// InitKaimingReLU is U(±√(6/fan_in)): Kaiming-uniform with ReLU's gain
+	// √2, torch's kaiming_uniform_ default and HF PEFT's VeRA vera_A, vera_B.
+	InitKaimingReLU
 )
 
 // Parse splits an Init into its kind and its number (the constant or the
@@ -90,11 +96,12 @@ func (in Init) Parse() (InitKind, float64, error) {
 		return x, nil
 	}
 	switch name {
-	case "zeros", "ones", "kaiming-uniform":
+	case "zeros", "ones", "kaiming-uniform", "kaiming-uniform-relu":
 		if hasArg {
 			return InitInvalid, 0, fmt.Errorf("init %q takes no number", name)
 		}
-		return map[string]InitKind{"zeros": InitZeros, "ones": InitOnes, "kaiming-uniform": InitKaiming}[name], 0, nil
+		return map[string]InitKind{"zeros": InitZeros, "ones": InitOnes, "kaiming-uniform": InitKaiming,
+			"kaiming-uniform-relu": InitKaimingReLU}[name], 0, nil
 	case "const":
 		x, err := num()
 		if err != nil {
@@ -114,7 +121,7 @@ func (in Init) Parse() (InitKind, float64, error) {
 		}
 		return InitNormal, x, nil
 	}
-	return InitInvalid, 0, fmt.Errorf("unknown init %q (want zeros, ones, const:<c>, kaiming-uniform or normal:<std>)", s)
+	return InitInvalid, 0, fmt.Errorf("unknown init %q (want zeros, ones, const:<c>, kaiming-uniform, kaiming-uniform-relu or normal:<std>)", s)
 }
 
 // FieldError is a problem with one field of a method, named by its path
@@ -153,8 +160,8 @@ func (m *Method) Validate() []FieldError {
 		matrix := c == "A" || c == "B"
 		switch {
 		case matrix && (kind == InitOnes || kind == InitConst):
-			errs = append(errs, FieldError{c + ".init", fmt.Sprintf("%s is a matrix: init must be zeros, kaiming-uniform or normal:<std>, not %q", c, comp.Init)})
-		case !matrix && (kind == InitKaiming || kind == InitNormal):
+			errs = append(errs, FieldError{c + ".init", fmt.Sprintf("%s is a matrix: init must be zeros, kaiming-uniform, kaiming-uniform-relu or normal:<std>, not %q", c, comp.Init)})
+		case !matrix && (kind == InitKaiming || kind == InitKaimingReLU || kind == InitNormal):
 			errs = append(errs, FieldError{c + ".init", fmt.Sprintf("%s is a scaling vector: init must be zeros, ones or const:<c>, not %q", c, comp.Init)})
 		}
 		if kind == InitZeros {

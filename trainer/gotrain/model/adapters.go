@@ -115,6 +115,8 @@ func (m *Model[T]) Attach(meth trainer.Method, rank int, targets []string, seed 
 				fill(p.Data, T(x))
 			case trainer.InitKaiming:
 				fillKaiming(p.Data, fanIn[comp], rng)
+			case trainer.InitKaimingReLU:
+				fillKaimingReLU(p.Data, fanIn[comp], rng)
 			case trainer.InitNormal:
 				fillNormal(p.Data, x, rng)
 			}

@@ -71,6 +71,17 @@ func fillKaiming[T mm.Float](x []T, fanIn int, rng *rand.Rand) {
 	}
 }
 
+// fillKaimingReLU is Kaiming-uniform with ReLU's gain √2 (torch's
+// kaiming_uniform_ default), how HF PEFT draws VeRA's frozen vera_A and
+// vera_B: U(−b, b) with b = √(6/fan_in). The same distribution as the
+// PyTorch worker's, not the same numbers (another generator).
+func fillKaimingReLU[T mm.Float](x []T, fanIn int, rng *rand.Rand) {
+	b := math.Sqrt(6 / float64(fanIn))
+	for i := range x {
+		x[i] = T((2*rng.Float64() - 1) * b)
+	}
+}
+
 func fill[T mm.Float](x []T, c T) {
 	for i := range x {
 		x[i] = c

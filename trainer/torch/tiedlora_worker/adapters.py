@@ -50,7 +50,8 @@ class AdapterSet(nn.Module):
                 continue
             names = [c] if comp.tied else [f"{c}_{l}" for l in range(layers)]
             for n in names:
-                t = make(comp.init, shapes[c], fan_in[c], seed, f"{target}.{n}")
+                t = make(comp.init, shapes[c], fan_in[c], seed, f"{target}.{n}", tied=comp.tied,
+                         after=shapes["A"] if c == "B" else ())  # B after A, as PEFT's VeRA draws them
                 if comp.train:
                     self.register_parameter(n, nn.Parameter(t))
                 else:
