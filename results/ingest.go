@@ -58,8 +58,9 @@ func ingest(tx *sql.Tx, attempt int64, b Batch) error {
 		return err
 	}
 	for _, sc := range b.Scores {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO scores (attempt, step, split, metric, value, source) VALUES (?, ?, ?, ?, ?, ?)`,
-			attempt, sc.Step, sc.Split, sc.Metric, sc.Value, sc.Source); err != nil {
+		v, nf := storedValue(sc.Value)
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO scores (attempt, step, split, metric, value, source, nonfinite) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			attempt, sc.Step, sc.Split, sc.Metric, v, sc.Source, nf); err != nil {
 			return err
 		}
 	}
@@ -94,16 +95,13 @@ func insertMetrics(tx *sql.Tx, attempt int64, ms []Metric) error {
 			full.Close()
 		}
 	}()
-	args := make([]any, 0, 4*metricsPerInsert)
+	args := make([]any, 0, 5*metricsPerInsert)
 	for len(ms) > 0 {
 		n := min(len(ms), metricsPerInsert)
 		args = args[:0]
 		for _, m := range ms[:n] {
-			var v any = m.Value
-			if math.IsNaN(m.Value) || math.IsInf(m.Value, 0) {
-				v = nil
-			}
-			args = append(args, attempt, m.Step, m.Name, v)
+			v, nf := storedValue(m.Value)
+			args = append(args, attempt, m.Step, m.Name, v, nf)
 		}
 		var err error
 		if n == metricsPerInsert {
@@ -125,5 +123,84 @@ func insertMetrics(tx *sql.Tx, attempt int64, ms []Metric) error {
 }
 
 func metricsInsert(rows int) string {
-	return "INSERT INTO metrics (attempt, step, name, value) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", rows), ", ")
+	return "INSERT INTO metrics (attempt, step, name, value, nonfinite) VALUES " + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?), ", rows), ", ")
+}
+
+// Non-finite values are stored as a NULL value and their spelling in
+// nonfinite, since SQLite turns NaN into NULL: queries that read value
+// skip them, and nothing reads a diverged run as a number.
+const (
+	NonFiniteNaN    = "nan"
+	NonFiniteInf    = "inf"
+	NonFiniteNegInf = "-inf"
+)
+
+// storedValue is a value's (value, nonfinite) columns.
+func storedValue(x float64) (value, nonfinite any) {
+	switch {
+	case math.IsNaN(x):
+		return nil, NonFiniteNaN
+	case math.IsInf(x, 1):
+		return nil, NonFiniteInf
+	case math.IsInf(x, -1):
+		return nil, NonFiniteNegInf
+	}
+	return x, nil
+}
+
+// loadedValue is the float64 of a stored (value, nonfinite) pair.
+func loadedValue(v sql.NullFloat64, nonfinite sql.NullString) float64 {
+	switch nonfinite.String {
+	case NonFiniteInf:
+		return math.Inf(1)
+	case NonFiniteNegInf:
+		return math.Inf(-1)
+	}
+	if !v.Valid {
+		return math.NaN()
+	}
+	return v.Float64
+}
+
+// MetricValues reads an attempt's metric points in order, non-finite ones
+// as NaN and ±Inf.
+func (s *Store) MetricValues(ctx context.Context, attempt int64) ([]Metric, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT step, name, value, nonfinite FROM metrics WHERE attempt = ? ORDER BY rowid`, attempt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Metric
+	for rows.Next() {
+		var m Metric
+		var v sql.NullFloat64
+		var nf sql.NullString
+		if err := rows.Scan(&m.Step, &m.Name, &v, &nf); err != nil {
+			return nil, err
+		}
+		m.Value = loadedValue(v, nf)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// ScoreValues reads an attempt's scores, non-finite ones as NaN and ±Inf.
+func (s *Store) ScoreValues(ctx context.Context, attempt int64) ([]Score, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT step, split, metric, value, nonfinite, source FROM scores WHERE attempt = ? ORDER BY step, split, metric, source`, attempt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Score
+	for rows.Next() {
+		var sc Score
+		var v sql.NullFloat64
+		var nf sql.NullString
+		if err := rows.Scan(&sc.Step, &sc.Split, &sc.Metric, &v, &nf, &sc.Source); err != nil {
+			return nil, err
+		}
+		sc.Value = loadedValue(v, nf)
+		out = append(out, sc)
+	}
+	return out, rows.Err()
 }

@@ -86,4 +86,26 @@ CREATE TABLE events (
 );
 CREATE INDEX events_attempt ON events (attempt);
 `,
+	// 2: one orchestrator per sweep (lease), the database's identity
+	// (meta.instance: attempt directories and the run directory name it),
+	// and non-finite values: value NULL with nonfinite 'nan', 'inf' or
+	// '-inf' (SQLite keeps no NaN).
+	`
+CREATE TABLE lease (
+	id        INTEGER PRIMARY KEY CHECK (id = 1),
+	token     TEXT NOT NULL,     -- random, the holder's proof
+	host      TEXT NOT NULL,
+	pid       INTEGER NOT NULL,
+	pid_start INTEGER NOT NULL,  -- the holder's start time in clock ticks since boot
+	since     TEXT NOT NULL,
+	heartbeat INTEGER NOT NULL   -- Unix nanoseconds of the last renewal
+);
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));
+ALTER TABLE metrics ADD COLUMN nonfinite TEXT;
+ALTER TABLE scores ADD COLUMN nonfinite TEXT;
+`,
 }

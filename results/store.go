@@ -23,6 +23,7 @@ import (
 // Store is an open sweep database.
 type Store struct {
 	path string
+	id   fileID  // the file opened, to notice it replaced (CheckFile)
 	w    *sql.DB // one connection, used only by the writer goroutine
 	r    *sql.DB
 	reqs chan writeReq
@@ -79,7 +80,13 @@ func Open(path string) (*Store, error) {
 		return nil, err
 	}
 	r.SetMaxOpenConns(4)
-	s := &Store{path: path, w: w, r: r, reqs: make(chan writeReq), done: make(chan struct{})}
+	id, err := statID(path)
+	if err != nil {
+		w.Close()
+		r.Close()
+		return nil, err
+	}
+	s := &Store{path: path, id: id, w: w, r: r, reqs: make(chan writeReq), done: make(chan struct{})}
 	go s.writer()
 	return s, nil
 }
@@ -113,17 +120,25 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) DB() *sql.DB { return s.r }
 
 func migrate(db *sql.DB) error {
-	var v int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
-		return err
-	}
-	if v > len(migrations) {
-		return fmt.Errorf("schema version %d is newer than this program's %d", v, len(migrations))
-	}
-	for ; v < len(migrations); v++ {
+	// The version is read inside each BEGIN IMMEDIATE transaction: two
+	// orchestrators opening a new database together must not both run a
+	// migration.
+	for {
 		tx, err := db.Begin()
 		if err != nil {
 			return err
+		}
+		var v int
+		if err := tx.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+			tx.Rollback()
+			return err
+		}
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("schema version %d is newer than this program's %d", v, len(migrations))
+		}
+		if v == len(migrations) {
+			return tx.Rollback()
 		}
 		if _, err := tx.Exec(migrations[v]); err != nil {
 			tx.Rollback()
@@ -137,7 +152,6 @@ func migrate(db *sql.DB) error {
 			return err
 		}
 	}
-	return nil
 }
 
 // writer runs every write transaction, one at a time.
