@@ -497,7 +497,11 @@ func (s *Sweep) Trials() []Trial {
 	// The parts of every ID that do not vary.
 	var model, targets []byte
 	if s.HasModel() {
-		model = canonical(map[string]any{"arch": s.Arch, "spec": s.File.Model})
+		// init: random only confirms what a model without path is for the
+		// torch worker (random weights), so it leaves the trial the same.
+		spec := s.File.Model
+		spec.Init = ""
+		model = canonical(map[string]any{"arch": s.Arch, "spec": spec})
 		targets = canonical(s.File.Targets)
 	}
 	counts := map[[2]int]*trainer.Count{}

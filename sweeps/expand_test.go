@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -165,7 +166,7 @@ seeds: {from: 1, to: 1000}
 func TestParamsOnTrials(t *testing.T) {
 	s := mustParse(t, `
 name: p
-model: llama2-7b
+model: {preset: llama2-7b, init: random}
 worker: torch
 tasks: [{name: squad, data: {train: train.json}}]
 methods: [all-tied, lora]
@@ -248,17 +249,54 @@ func TestExampleInDocs(t *testing.T) {
 }
 
 func TestShippedSweeps(t *testing.T) {
-	for _, f := range []string{"demo.yaml", "paper-llama2-7b.yaml", "paper-gpt-2b-001.yaml"} {
-		s, err := Load(f)
-		if err != nil {
-			t.Errorf("%s: %v", f, err)
-			continue
-		}
-		if len(s.Trials()) == 0 {
-			t.Errorf("%s: no trials", f)
-		}
+	s, err := Load("demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Trials()); n != 81 {
+		t.Errorf("demo.yaml: got %d trials, want 81", n)
+	}
+	// The paper sweeps name checkpoints that only a cluster has: loading
+	// reports the missing directory, and with a stand-in directory of the
+	// same shape the file plans.
+	for _, tt := range []struct{ file, fixture string }{
+		{"paper-llama2-7b.yaml", "testdata/models/llama2-7b"},
+		{"paper-gpt-2b-001.yaml", "testdata/models/gpt-2b-001"},
+	} {
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(tt.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := modelPath.FindSubmatch(data)
+			if m == nil {
+				t.Fatalf("%s names no model.path", tt.file)
+			}
+			if _, err := os.Stat(string(m[2])); err != nil {
+				_, err := Parse(tt.file, data)
+				var list ErrorList
+				if !errors.As(err, &list) || len(list) != 1 || !strings.Contains(list[0].Msg, "does not exist") {
+					t.Errorf("got %v, want one error: model.path %s does not exist", err, m[2])
+				}
+			}
+			fixture, err := filepath.Abs(tt.fixture)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := Parse(tt.file, modelPath.ReplaceAll(data, []byte("${1}"+fixture)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := len(s.Trials()); n != 720 {
+				t.Errorf("got %d trials, want 720", n)
+			}
+		})
 	}
 }
+
+// modelPath finds the model's path in the paper sweeps, which have no
+// other key named path.
+var modelPath = regexp.MustCompile(`(?m)^(\s+path:\s*)(\S+)$`)
 
 func TestTrialJSON(t *testing.T) {
 	s := mustParse(t, "name: j\ntasks: [syn-squad]\nmethods: [tl6]\nranks: [8]\nhparams: {lr: 0.01}\n")
@@ -291,7 +329,7 @@ func TestErrorListIsAllAtOnce(t *testing.T) {
 // learning rates × 100 seeds.
 const benchSweep = `
 name: big
-model: llama2-7b
+model: {preset: llama2-7b, init: random}
 worker: torch
 tasks: [syn-squad, syn-dialogsum, syn-hellaswag, syn-iwslt, syn-gsm8k]
 methods: [lora, tl1, tl2, tl3, tl4, tl5, tl6, tl7]

@@ -223,43 +223,6 @@ func (l *loader) checkTop() {
 	}
 }
 
-func (l *loader) checkModel() {
-	f, s := &l.s.File, l.s
-	m := f.Model
-	switch {
-	case m.Preset != "" && m.Config != "" && l.posKnown("model.config"):
-		l.errAt("model", "model: give a preset or a config, not both")
-	case m.Preset != "":
-		a, ok := trainer.Preset(m.Preset)
-		if !ok {
-			l.errAt("model", "unknown model preset %q%s; presets: %s", m.Preset, didYouMean(m.Preset, trainer.PresetNames()), strings.Join(trainer.PresetNames(), ", "))
-			return
-		}
-		s.Arch = a
-	case m.Config != "":
-		a, err := trainer.LoadHFConfig(s.ResolvePath(m.Config))
-		at := "model.config"
-		if !l.posKnown(at) {
-			at = "model.path"
-		}
-		if err != nil {
-			l.errAt(at, "model: %v", err)
-			return
-		}
-		s.Arch = a
-	case f.Worker.Kind == WorkerTorch:
-		l.errAt("", "model is required for the torch worker (a preset, or {path: DIR} with a Hugging Face config.json)")
-		return
-	default:
-		return // a command worker without a model
-	}
-	for i, t := range f.Targets {
-		if _, _, err := s.Arch.TargetShape(t); err != nil {
-			l.errAt(indexPath("targets", i), "%v", err)
-		}
-	}
-}
-
 // ResolvePath makes a path from the sweep file relative to its directory.
 func (s *Sweep) ResolvePath(p string) string {
 	if p == "" || filepath.IsAbs(p) {

@@ -43,7 +43,14 @@ type Model struct {
 	Preset string `yaml:"preset" json:"preset,omitempty"`
 	Config string `yaml:"config" json:"config,omitempty"`
 	Path   string `yaml:"path" json:"path,omitempty"`
+	// Init is InitRandom to train a model larger than the go-* presets
+	// from random weights on purpose (a throughput test); without it such
+	// a model needs Path.
+	Init string `yaml:"init" json:"init,omitempty"`
 }
+
+// InitRandom is the one value of model.init.
+const InitRandom = "random"
 
 func (m *Model) decodeNode(d *decoder, n *yaml.Node, path string) {
 	if n.Kind == yaml.ScalarNode && !isNull(n) {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -198,6 +199,7 @@ type hfConfig struct {
 	MaxPositions      int    `json:"max_position_embeddings"`
 	TieWordEmbeddings *bool  `json:"tie_word_embeddings"`
 	HiddenAct         string `json:"hidden_act"`
+	HeadDim           int    `json:"head_dim"`
 	// GPT-2 names.
 	NEmbd      int `json:"n_embd"`
 	NLayer     int `json:"n_layer"`
@@ -206,9 +208,16 @@ type hfConfig struct {
 	NPositions int `json:"n_positions"`
 }
 
+// HFModelTypes are the Hugging Face model_type values whose projections
+// the PyTorch worker can adapt: GPT-2's fused c_attn, c_proj, c_fc, and the
+// LLaMA layout's q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj,
+// down_proj under model.layers.
+var HFModelTypes = []string{"gpt2", "llama", "mistral", "qwen2"}
+
 // LoadHFConfig reads a Hugging Face config.json. LLaMA-family models
-// (model_type llama, mistral, qwen2, …: SwiGLU, RMSNorm, RoPE, no biases)
-// and GPT-2 are understood; num_key_value_heads defaults to the number of
+// (model_type llama, mistral, qwen2: SwiGLU, RMSNorm, RoPE) and GPT-2 are
+// understood; another model_type is an error, since its projections have
+// other names or shapes. num_key_value_heads defaults to the number of
 // heads, as in transformers.
 func LoadHFConfig(path string) (Arch, error) {
 	data, err := os.ReadFile(path)
@@ -224,6 +233,11 @@ func LoadHFConfig(path string) (Arch, error) {
 
 func (c hfConfig) arch(path string) (Arch, error) {
 	a := Arch{Name: path, Vocab: c.VocabSize}
+	// A config without model_type is one written by hand for counting;
+	// its keys say which layout it is.
+	if c.ModelType != "" && !slices.Contains(HFModelTypes, c.ModelType) {
+		return Arch{}, fmt.Errorf("%s: model_type %q is not supported; adapters attach to %s", path, c.ModelType, strings.Join(HFModelTypes, ", "))
+	}
 	if c.ModelType == "gpt2" || (c.HiddenSize == 0 && c.NEmbd > 0) {
 		a.Hidden, a.Layers, a.Heads, a.KVHeads = c.NEmbd, c.NLayer, c.NHead, c.NHead
 		a.FFN = c.NInner
@@ -258,6 +272,10 @@ func (c hfConfig) arch(path string) (Arch, error) {
 	}
 	if err := a.Validate(); err != nil {
 		return Arch{}, err
+	}
+	// Adapter shapes assume heads of hidden/heads (Mistral-Nemo's do not).
+	if c.HeadDim != 0 && c.HeadDim != a.HeadDim() {
+		return Arch{}, fmt.Errorf("%s: head_dim %d differs from hidden_size/num_attention_heads = %d; not supported", path, c.HeadDim, a.HeadDim())
 	}
 	return a, nil
 }
