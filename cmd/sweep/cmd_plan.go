@@ -22,7 +22,13 @@ func newPlanCmd() *cobra.Command {
 		Long: `Check a sweep file and list its trials: ID, task, method, rank, seed,
 the hyper-parameters the file sets, trainable parameters and their share of
 LoRA's at the same rank; then the totals. Every problem in the file is
-reported at once as file:line:col (exit status 2). Nothing is written.`,
+reported at once as file:line:col (exit status 2). Nothing is written.
+
+For the torch worker the model is checked too: model.path must be a Hugging
+Face checkpoint directory (config.json of a supported model_type, the
+preset's shape, a tokenizer), and a model larger than the go-* presets
+without a path needs init: random. sweep run checks the same before it
+starts anything.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runPlan,
 	}
