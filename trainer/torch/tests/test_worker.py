@@ -102,7 +102,7 @@ class TestWorker(unittest.TestCase):
         self.assertEqual(ev[-1]["status"], "failed")
         self.assertIn("lr must be positive", ev[-1]["error"])
         self.assertIn("unknown hparam 'bogus'", ev[-1]["error"])
-        self.assertNotIn("error_kind", ev[-1])
+        self.assertEqual(ev[-1].get("error_kind"), "config", "a spec the worker cannot act on")
 
     def test_out_of_memory_is_reported_as_oom(self) -> None:
         errors = [RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB"), MemoryError(),

@@ -14,7 +14,8 @@ costs instead of two extra passes over a (tokens × d_out) activation.
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Optional, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -101,32 +102,49 @@ class AdapterSet(nn.Module):
         return d
 
 
+def io_shape(mod: nn.Module) -> Optional[Tuple[int, int]]:
+    """(d_in, d_out) of a projection the adapters can wrap: nn.Linear, or
+    transformers' Conv1D (GPT-2), whose weight is (d_in, d_out) and whose
+    forward is x @ W + b; None for anything else."""
+    if isinstance(mod, AdaptedLinear):
+        return io_shape(mod.base)
+    if isinstance(mod, nn.Linear):
+        return mod.in_features, mod.out_features
+    w = getattr(mod, "weight", None)
+    if type(mod).__name__ == "Conv1D" and isinstance(getattr(mod, "nf", None), int) and isinstance(w, torch.Tensor) \
+            and w.dim() == 2 and w.shape[1] == mod.nf:
+        return int(w.shape[0]), int(mod.nf)
+    return None
+
+
 class AdaptedLinear(nn.Module):
-    """A projection plus the adapters that add to it. Each addition takes
-    rows [lo, hi) of an AdapterSet's output and adds them at column `off`."""
+    """A projection (nn.Linear or transformers' Conv1D) plus the adapters
+    that add to its output. Each addition takes rows [lo, hi) of an
+    AdapterSet's output and adds them at column `off`."""
 
     def __init__(self, base: nn.Module) -> None:
         super().__init__()
         self.base = base
         self._adds: List[Tuple[AdapterSet, int, int, int, int, int]] = []  # not registered: the sets live elsewhere
 
-    # Model code sometimes reads a projection's attributes (weight.dtype,
-    # out_features); they are the wrapped projection's.
-    @property
-    def weight(self) -> torch.Tensor:
-        return self.base.weight
-
-    @property
-    def bias(self) -> Optional[torch.Tensor]:
-        return getattr(self.base, "bias", None)
+    def __getattr__(self, name: str):
+        # Model code sometimes reads a projection's attributes (weight.dtype,
+        # out_features, Conv1D's nf): they are the wrapped projection's.
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            base = self._modules.get("base")
+            if base is None:
+                raise
+            return getattr(base, name)
 
     @property
     def in_features(self) -> int:
-        return self.base.in_features
+        return io_shape(self.base)[0]
 
     @property
     def out_features(self) -> int:
-        return self.base.out_features
+        return io_shape(self.base)[1]
 
     def add(self, s: AdapterSet, layer: int, lo: int, hi: int, off: int, consumers: int) -> None:
         self._adds.append((s, layer, lo, hi, off, consumers))
@@ -152,43 +170,111 @@ class AdaptedLinear(nn.Module):
 Place = Tuple[nn.Module, str, int, int, int]
 
 
-def _layers(model: nn.Module) -> Tuple[str, List[nn.Module]]:
-    if hasattr(model, "h") and isinstance(model.h, nn.ModuleList):  # the built-in model
-        return "fused", list(model.h)
-    inner = getattr(model, "model", None)
-    if inner is not None and hasattr(inner, "layers"):  # LLaMA, Mistral, Qwen2, … in transformers
-        return "split", list(inner.layers)
-    tr = getattr(model, "transformer", None)
-    if tr is not None and hasattr(tr, "h"):  # GPT-2 in transformers
-        return "fused", list(tr.h)
-    raise SpecError(f"cannot find the transformer layers of {type(model).__name__}")
+@dataclass(frozen=True)
+class Layout:
+    """Where a family of models keeps its layers and, for each target, the
+    projections inside a layer: (module path, the target whose shape that
+    whole module has, rows [lo, hi) of the set's output, column offset),
+    with d, kv for hidden and K/V widths."""
+
+    name: str
+    layers: str  # dotted path from the model to its nn.ModuleList of layers
+    table: Callable[[int, int], Dict[str, List[Tuple[str, str, int, int, int]]]]
+
+
+def _fused(d: int, kv: int, gate: bool) -> Dict[str, List[Tuple[str, str, int, int, int]]]:
+    # One c_attn computes q, k, v side by side (GPT-2's and the Go trainer's).
+    t = {"qkv": [("attn.c_attn", "qkv", 0, d + 2 * kv, 0)], "q": [("attn.c_attn", "qkv", 0, d, 0)],
+         "k": [("attn.c_attn", "qkv", 0, kv, d)], "v": [("attn.c_attn", "qkv", 0, kv, d + kv)],
+         "o": [("attn.c_proj", "o", 0, d, 0)], "up": [("mlp.c_fc", "up", 0, -1, 0)],
+         "down": [("mlp.c_proj", "down", 0, d, 0)]}
+    if gate:
+        t["gate"] = [("mlp.c_gate", "gate", 0, -1, 0)]
+    return t
+
+
+def _split(d: int, kv: int) -> Dict[str, List[Tuple[str, str, int, int, int]]]:
+    # Separate q, k, v projections; the paper's qkv target shares one A over
+    # them and B's rows are q, then k, then v (K and V kv wide with GQA).
+    return {"qkv": [("self_attn.q_proj", "q", 0, d, 0), ("self_attn.k_proj", "k", d, d + kv, 0),
+                    ("self_attn.v_proj", "v", d + kv, d + 2 * kv, 0)],
+            "q": [("self_attn.q_proj", "q", 0, d, 0)], "k": [("self_attn.k_proj", "k", 0, kv, 0)],
+            "v": [("self_attn.v_proj", "v", 0, kv, 0)], "o": [("self_attn.o_proj", "o", 0, d, 0)],
+            "gate": [("mlp.gate_proj", "gate", 0, -1, 0)], "up": [("mlp.up_proj", "up", 0, -1, 0)],
+            "down": [("mlp.down_proj", "down", 0, d, 0)]}
+
+
+# Tried in order; the first whose layer list the model has is used.
+LAYOUTS = (
+    Layout("built-in", "h", lambda d, kv: _fused(d, kv, gate=True)),
+    Layout("LLaMA family (transformers)", "model.layers", _split),
+    Layout("GPT-2 (transformers)", "transformer.h", lambda d, kv: _fused(d, kv, gate=False)),
+)
+
+
+def _describe(model: nn.Module) -> str:
+    cfg = getattr(model, "config", None)
+    mt = getattr(cfg, "model_type", None)
+    return f"{type(model).__name__}" + (f" (model_type {mt})" if mt else "")
+
+
+def _get(root: nn.Module, path: str) -> Optional[nn.Module]:
+    m: Optional[nn.Module] = root
+    for part in path.split("."):
+        m = getattr(m, part, None) if isinstance(m, nn.Module) else None
+    return m if isinstance(m, nn.Module) else None
+
+
+def _layers(model: nn.Module) -> Tuple[Layout, List[nn.Module]]:
+    for lay in LAYOUTS:
+        ml = _get(model, lay.layers)
+        if isinstance(ml, nn.ModuleList) and len(ml) > 0:
+            return lay, list(ml)
+    looked = ", ".join(f"{lay.layers} ({lay.name})" for lay in LAYOUTS)
+    raise SpecError(f"cannot attach adapters to {_describe(model)}: it has none of the layer lists {looked}; "
+                    "supported: the built-in model, LLaMA-family models (q_proj, k_proj, v_proj, o_proj, gate_proj, "
+                    "up_proj, down_proj) and GPT-2 (c_attn, c_proj, c_fc)")
+
+
+def _projections(layer: nn.Module) -> List[str]:
+    return [n for n, m in layer.named_modules() if n and io_shape(m) is not None and ".base" not in f".{n}"]
 
 
 def places(model: nn.Module, arch: Arch, target: str) -> List[List[Place]]:
-    """Where the adapter of `target` adds, layer by layer."""
-    style, layers = _layers(model)
+    """Where the adapter of `target` adds, layer by layer. Every module must
+    exist and have the shape the arch gives it, or the error says which
+    module was looked for and what the layer has instead."""
+    lay, layers = _layers(model)
+    if len(layers) != arch.layers:
+        raise SpecError(f"{_describe(model)} has {len(layers)} layers in {lay.layers}, the spec's architecture "
+                        f"{arch.layers}")
     d, kv = arch.hidden, arch.kv_dim
-    _, dout = arch.target_shape(target)
+    arch.target_shape(target)  # an unknown target, or gate without SwiGLU
+    wanted = lay.table(d, kv).get(target)
+    if not wanted:
+        raise SpecError(f"target {target} has no module in the {lay.name} layout of {_describe(model)}")
     out = []
-    for layer in layers:
-        if style == "fused":
-            attn, mlp = layer.attn, layer.mlp
-            col = {"q": 0, "k": d, "v": d + kv}
-            table = {"qkv": (attn, "c_attn", 0), "q": (attn, "c_attn", 0), "k": (attn, "c_attn", d),
-                     "v": (attn, "c_attn", d + kv), "o": (attn, "c_proj", 0), "up": (mlp, "c_fc", 0),
-                     "gate": (mlp, "c_gate", 0), "down": (mlp, "c_proj", 0)}
-            parent, name, off = table[target]
-            out.append([(parent, name, 0, dout, off if target in col else 0)])
-        else:
-            attn, mlp = layer.self_attn, layer.mlp
-            if target == "qkv":  # one A for q, k and v; B's rows are q, then k, then v
-                out.append([(attn, "q_proj", 0, d, 0), (attn, "k_proj", d, d + kv, 0),
-                            (attn, "v_proj", d + kv, d + 2 * kv, 0)])
-                continue
-            table = {"q": (attn, "q_proj"), "k": (attn, "k_proj"), "v": (attn, "v_proj"), "o": (attn, "o_proj"),
-                     "gate": (mlp, "gate_proj"), "up": (mlp, "up_proj"), "down": (mlp, "down_proj")}
-            parent, name = table[target]
-            out.append([(parent, name, 0, dout, 0)])
+    for i, layer in enumerate(layers):
+        row = []
+        for path, shape_of, lo, hi, off in wanted:
+            din, dout = arch.target_shape(shape_of)
+            hi = dout if hi < 0 else hi
+            where = f"{lay.layers}.{i}.{path}"
+            mod = _get(layer, path)
+            if mod is None:
+                raise SpecError(f"target {target} matches no module in {_describe(model)}: looked for {where} "
+                                f"({', '.join(p for p, *_ in wanted)} in each layer); layer {i} has "
+                                f"{', '.join(_projections(layer)) or 'no linear projections'}")
+            got = io_shape(mod)
+            if got is None:
+                raise SpecError(f"target {target}: {where} is a {type(mod).__name__}, not an nn.Linear or Conv1D")
+            if got != (din, dout):
+                raise SpecError(f"target {target}: {where} maps {got[0]} → {got[1]}, the spec's architecture says "
+                                f"{din} → {dout} (hidden {d}, kv {kv}, ffn {arch.ffn})")
+            parent_path, _, name = path.rpartition(".")
+            parent = _get(layer, parent_path) if parent_path else layer
+            row.append((parent, name, lo, hi, off))
+        out.append(row)
     return out
 
 
@@ -224,6 +310,7 @@ def attach(model: nn.Module, arch: Arch, method: Method, rank: int, targets: Lis
         raise SpecError(f"rank must be positive, got {rank}")
     if len(set(targets)) != len(targets):
         raise SpecError(f"adapter targets given twice: {targets}")
+    where_all = {t: places(model, arch, t) for t in targets}  # every target found before the model is touched
     for p in model.parameters():
         p.requires_grad_(False)
     ad = Adapters()
@@ -231,7 +318,7 @@ def attach(model: nn.Module, arch: Arch, method: Method, rank: int, targets: Lis
         din, dout = arch.target_shape(target)
         s = AdapterSet(method, rank, din, dout, arch.layers, seed, target, dropout)
         ad.sets[target] = s
-        for layer, where in enumerate(places(model, arch, target)):
+        for layer, where in enumerate(where_all[target]):
             for parent, name, lo, hi, off in where:
                 mod = getattr(parent, name)
                 if not isinstance(mod, AdaptedLinear):

@@ -32,14 +32,14 @@ def devices() -> List[str]:
     return ["cpu"]
 
 
-def check_params(spec: Spec, got: dict, kind: str) -> None:
+def check_params(spec: Spec, got: dict, exact_total: bool) -> None:
     """The count from the tensors must equal the analytic one (trainer.CountParams)."""
     want = spec.expected
     if not want:
         return
     keys = ["trainable", "by_component"]
     wanted = {"trainable": want.get("trainable"), "by_component": {c: want.get("by_component", {}).get(c, 0) for c in "ABuv"}}
-    if kind == "builtin":  # an HF model may hold tensors the arch does not describe
+    if exact_total:  # other HF models may hold tensors the arch does not describe (biases, extra norms)
         keys.append("total")
         wanted["total"] = want.get("base_params", 0) + want.get("trainable", 0) + want.get("frozen_adapter", 0)
     bad = [f"{k} {got[k]} (want {wanted[k]})" for k in keys if got[k] != wanted[k]]
@@ -59,12 +59,12 @@ def run(spec: Spec, emit, stop: threading.Event, examples_dir: str = "") -> None
     ad = adp.attach(model, spec.arch, spec.method, spec.rank, spec.targets, spec.seed, h.dropout)
     counts = adp.count(model, ad)
     emit("params", **counts)
-    check_params(spec, counts, kind)
+    check_params(spec, counts, loading.total_is_exact(model, kind))
 
     data = load_examples(examples_dir or os.path.join(spec.attempt_dir, "examples"))
     max_len = h.max_seq_len
-    if kind == "builtin" and spec.arch.positions == "learned":
-        max_len = min(max_len, spec.arch.context)
+    if spec.arch.context > 0 and (kind == "hf" or spec.arch.positions == "learned"):
+        max_len = min(max_len, spec.arch.context)  # learned positions end there; RoPE models were trained to it
 
     def enc(exs):
         return [encode(tok, e.prompt, e.target, max_len) for e in exs]
