@@ -42,6 +42,7 @@ settings file (--settings), then defaults.`,
 		newWorkerCmd(),
 		newReportCmd(),
 		newCancelCmd(),
+		newExportCmd(),
 	)
 	return root
 }

@@ -155,12 +155,18 @@ def target_modules(model: nn.Module, paths: List[str]) -> List[str]:
     return sorted(names) if matched == ours else sorted(ours)
 
 
-def export(spec: Spec, checkpoint: str, out: str, which: str = "best", model_path: str = "") -> Dict[str, Any]:
+def hf_model(spec: Spec, model_path: str = "") -> str:
+    """The base model's directory, or why the trial cannot be exported."""
     path = model_path or spec.model_path
     if not is_hf_model(path):
         what = f"model.path {path}" if path else f"the built-in model ({spec.arch.name or 'from its arch'})"
         raise SpecError(f"export to PEFT needs a Hugging Face model (a directory with config.json), and trial "
                         f"{spec.raw.get('trial', '?')} uses {what}: PEFT loads adapters onto transformers models only")
+    return path
+
+
+def export(spec: Spec, checkpoint: str, out: str, which: str = "best", model_path: str = "") -> Dict[str, Any]:
+    path = hf_model(spec, model_path)
     model = skeleton(path)
     where = placements(model, spec)
     mods = dict(model.named_modules())
@@ -209,6 +215,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = ap.parse_args(argv)
     try:
         spec = load_spec(args.spec)
+        hf_model(spec, args.model)  # before looking for a checkpoint: the clearer reason
         ckpt = args.checkpoint or newest_checkpoint(os.path.dirname(os.path.abspath(args.spec)))
         res = export(spec, ckpt, args.out, args.tensors, args.model)
     except (SpecError, OSError, ImportError) as e:
