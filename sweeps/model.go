@@ -34,6 +34,7 @@ func (l *loader) checkModel() {
 	if hf != nil {
 		modelType = hf.modelType
 	}
+	l.checkInit()
 	fromPath := m.Config != "" && !l.posKnown("model.config") // config.json of model.path
 	switch {
 	case m.Preset != "" && m.Config != "" && l.posKnown("model.config"):
@@ -70,7 +71,9 @@ func (l *loader) checkModel() {
 	default:
 		return // a command worker without a model
 	}
-	l.checkInit(pathOK)
+	if m.Init == "" && m.Path == "" {
+		l.checkWeights()
+	}
 	if hf != nil {
 		l.checkSameShape(hf)
 	}
@@ -109,23 +112,28 @@ func largestBuiltin() int64 {
 	return n
 }
 
-// checkInit checks model.init, and that the torch worker is not about to
-// fine-tune a large model from random weights without being told to.
-func (l *loader) checkInit(pathOK bool) {
+// checkInit checks model.init: random, for the torch worker, without path.
+func (l *loader) checkInit() {
+	f := &l.s.File
+	m := f.Model
+	switch {
+	case m.Init == "":
+	case m.Init != InitRandom:
+		l.errAt("model.init", "model.init: want %s, got %q (pretrained weights come from model.path)", InitRandom, m.Init)
+	case f.Worker.Kind != WorkerTorch:
+		l.errAt("model.init#key", "model.init is only for the torch worker (this worker is %s)", f.Worker.Kind)
+	case m.Path != "":
+		l.errAt("model.init#key", "model.init: random contradicts model.path: a random base loads no weights; drop one of them")
+	}
+}
+
+// checkWeights reports a model without path and without init: random that
+// the torch worker would fine-tune from random weights though it is larger
+// than the go-* presets, which are meant to start that way.
+func (l *loader) checkWeights() {
 	f, s := &l.s.File, l.s
 	m := f.Model
-	if m.Init != "" {
-		switch {
-		case m.Init != InitRandom:
-			l.errAt("model.init", "model.init: want %s, got %q (pretrained weights come from model.path)", InitRandom, m.Init)
-		case f.Worker.Kind != WorkerTorch:
-			l.errAt("model.init#key", "model.init is for the torch worker; the %s worker does not build a random base on request", f.Worker.Kind)
-		case m.Path != "":
-			l.errAt("model.init#key", "model.init: random contradicts model.path: a random base loads no weights; drop one of them")
-		}
-		return
-	}
-	if f.Worker.Kind != WorkerTorch || m.Path != "" || !pathOK {
+	if f.Worker.Kind != WorkerTorch {
 		return
 	}
 	n := s.Arch.BaseParams()
