@@ -1,7 +1,8 @@
 """Export to PEFT (tiedlora_worker.export): a trial's adapters, written as a
 standard LoRA adapter, load with PeftModel.from_pretrained onto the base
 and give our model's logits, for LoRA, TL5, TL6, TL7 and VeRA on a tiny
-random transformers LLaMA (grouped-query). Each case prints the largest
+random transformers LLaMA (grouped-query), and TL6 on a tiny GPT-2 (fused
+Conv1D c_attn). Each case prints the largest
 difference it measured (pytest -s).
 
     python tests/test_export.py fixture DIR
@@ -43,6 +44,9 @@ TOL = 1e-5  # max |ours − PEFT's| / max |ours| over the logits
 ARCH = {"name": "tiny-llama", "vocab": 128, "hidden": 64, "layers": 4, "heads": 4, "kv_heads": 2, "ffn": 128,
         "mlp": "swiglu", "norm": "rmsnorm", "positions": "rope"}
 IDS = torch.arange(12).reshape(1, 12)
+GPT2_ARCH = {"name": "tiny-gpt2", "vocab": 128, "hidden": 64, "layers": 2, "heads": 4, "kv_heads": 4, "ffn": 256,
+             "context": 64, "mlp": "gelu", "norm": "layernorm", "positions": "learned", "bias": True,
+             "tied_embeddings": True}
 
 
 def save_tiny_llama(directory: str) -> None:
@@ -54,15 +58,15 @@ def save_tiny_llama(directory: str) -> None:
     LlamaForCausalLM(cfg).save_pretrained(directory)
 
 
-def write_attempt(directory: str, model: str, method: str, rank: int, targets: List[str], seed: int = 11
-                  ) -> Tuple[str, Dict[str, torch.Tensor]]:
+def write_attempt(directory: str, model: str, method: str, rank: int, targets: List[str], seed: int = 11,
+                  arch: Dict[str, object] = ARCH) -> Tuple[str, Dict[str, torch.Tensor]]:
     """spec.json and a checkpoint in the worker's format whose trained
     tensors are random and non-zero (B too, so ΔW ≠ 0); returns the spec's
     path and the tensors."""
     os.makedirs(os.path.join(directory, "checkpoints"), exist_ok=True)
     spec = {"protocol": 1, "sweep": "test", "trial": f"trial-{method}", "attempt": 1,
             "task": {"name": "arith", "metric": "exact_match"}, "method": catalogue()[method], "rank": rank,
-            "seed": seed, "model": {"path": model, "arch": ARCH}, "targets": targets, "hparams": {},
+            "seed": seed, "model": {"path": model, "arch": arch}, "targets": targets, "hparams": {},
             "attempt_dir": directory}
     path = os.path.join(directory, "spec.json")
     with open(path, "w", encoding="utf-8") as f:
@@ -216,6 +220,40 @@ class TestExport(unittest.TestCase):
         res = json.loads(p.stdout)
         self.assertEqual((res["modules"], res["rank"]), (12, 2))
         self.assertTrue(res["checkpoint"].endswith("step-3.pt"), res["checkpoint"])
+
+
+@unittest.skipUnless(HAVE_PEFT, SKIP)
+class TestExportGPT2(unittest.TestCase):
+    """GPT-2's fused c_attn (a Conv1D): q and v both add to it, so its LoRA
+    holds both side by side (rank 2r, zero rows where a target does not
+    write), and fan_in_fan_out is set for PEFT's Conv1D."""
+
+    def test_gpt2_fused_attention(self) -> None:
+        from transformers import GPT2Config, GPT2LMHeadModel
+
+        with tempfile.TemporaryDirectory() as tmp:
+            model = os.path.join(tmp, "model")
+            torch.manual_seed(0)
+            GPT2LMHeadModel(GPT2Config(vocab_size=128, n_embd=64, n_layer=2, n_head=4, n_positions=64)).save_pretrained(model)
+            spec, best = write_attempt(os.path.join(tmp, "a"), model, "tl6", 4, ["q", "v", "o"], arch=GPT2_ARCH)
+            out = os.path.join(tmp, "peft")
+            res = ex.export(load_spec(spec), os.path.join(tmp, "a", "checkpoints", "step-3.pt"), out)
+            with open(os.path.join(out, "adapter_config.json"), encoding="utf-8") as f:
+                cfg = json.load(f)
+            ours = our_logits(spec, best)
+            theirs, plain = peft_logits(model, out)
+            diff, moved = rel(theirs, ours), rel(ours, plain)
+            print(f"\nexport tl6 on GPT-2 ['q', 'v', 'o'], rank 4: PEFT's logits vs ours {diff:.2e} "
+                  f"(the adapter moves them by {moved:.2e})")
+            self.assertGreater(moved, 1e-2, f"the adapter changes the logits by {moved:.2e} only")
+            self.assertLessEqual(diff, TOL, f"PEFT's logits differ from ours by {diff:.2e}, want ≤ {TOL}")
+            self.assertTrue(cfg["fan_in_fan_out"])
+            # c_proj names both attn.c_proj (o, adapted) and mlp.c_proj (not): full paths, not suffixes.
+            want = sorted([f"transformer.h.{l}.attn.c_attn" for l in range(2)] +
+                          [f"transformer.h.{l}.attn.c_proj" for l in range(2)])
+            self.assertEqual(cfg["target_modules"], want)
+            self.assertEqual(cfg["rank_pattern"], {f"transformer.h.{l}.attn.c_attn": 8 for l in range(2)})
+            self.assertEqual(res["modules"], 4)
 
 
 def fixture(directory: str) -> str:

@@ -174,7 +174,8 @@ def export(spec: Spec, checkpoint: str, out: str, which: str = "best", model_pat
     factors = lora_factors(ad, where, {p: out_width(mods[p]) for p in where})
 
     ranks = {p: a.shape[0] for p, (a, _) in factors.items()}
-    r = collections.Counter(ranks.values()).most_common(1)[0][0]
+    # r is the trial's rank; a module that several targets add to has a larger one, in rank_pattern.
+    r = spec.rank if spec.rank in ranks.values() else collections.Counter(ranks.values()).most_common(1)[0][0]
     pattern = {p: k for p, k in ranks.items() if k != r}
     conv1d = any(type(mods[p]).__name__ == "Conv1D" for p in where)
     config = {
