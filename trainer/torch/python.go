@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,10 +14,15 @@ import (
 )
 
 // Candidates are the interpreters tried, in order, when the sweep names
-// none: the first python3 on PATH (often a pyenv or venv one without
-// torch), Debian's /usr/bin/python3 (where python3-torch installs), and
-// python.
+// none (worker.python) and PythonEnv is unset: the first python3 on PATH
+// (often a pyenv or venv one without torch), Debian's /usr/bin/python3
+// (where python3-torch installs), and python.
 var Candidates = []string{"python3", "/usr/bin/python3", "python"}
+
+// PythonEnv names the interpreter used when the sweep names none, instead
+// of discovery: e.g. the .venv that `scripts/deps torch` makes, with
+// transformers for Hugging Face models (TIEDLORA_PYTHON=$PWD/.venv/bin/python).
+const PythonEnv = "TIEDLORA_PYTHON"
 
 // probeTimeout bounds one `import torch` (a cold import takes seconds).
 const probeTimeout = 2 * time.Minute
@@ -40,12 +46,20 @@ type result struct {
 // DefaultFinder is shared by the attempts of one process.
 var DefaultFinder = &Finder{}
 
-// Find returns explicit when it is set and imports torch; else the first
-// candidate that does. The error lists what was tried and why each failed.
+// Find returns explicit when it is set and imports torch; else $PythonEnv
+// when that is set and imports torch; else the first candidate that does.
+// The error lists what was tried and why each failed.
 func (f *Finder) Find(ctx context.Context, explicit string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if r, ok := f.found[explicit]; ok {
+	key := explicit // results are remembered by where the interpreter came from
+	hint := "install PyTorch (Debian: apt-get install python3-torch libopenblas0-pthread) or set worker.python"
+	if explicit == "" && os.Getenv(PythonEnv) != "" {
+		explicit = os.Getenv(PythonEnv)
+		key = "$" + PythonEnv + "=" + explicit
+		hint = fmt.Sprintf("it is $%s; fix or unset it, or set worker.python", PythonEnv)
+	}
+	if r, ok := f.found[key]; ok {
 		return r.path, r.err
 	}
 	if f.found == nil {
@@ -74,10 +88,9 @@ func (f *Finder) Find(ctx context.Context, explicit string) (string, error) {
 		break
 	}
 	if r.path == "" {
-		hint := "install PyTorch (Debian: apt-get install python3-torch libopenblas0-pthread) or set worker.python"
 		r.err = fmt.Errorf("%w: tried %s; %s", ErrNoPython, strings.Join(tried, ", "), hint)
 	}
-	f.found[explicit] = r
+	f.found[key] = r
 	return r.path, r.err
 }
 

@@ -27,6 +27,31 @@ func pythonOrSkip(t *testing.T) string {
 	return p
 }
 
+// TestFindPythonFromEnv: with no worker.python, $TIEDLORA_PYTHON is the
+// interpreter, and its failure says where it came from.
+func TestFindPythonFromEnv(t *testing.T) {
+	py := pythonOrSkip(t)
+	t.Setenv(PythonEnv, py)
+	if got, err := (&Finder{}).Find(context.Background(), ""); err != nil || got != py {
+		t.Errorf("got %q, %v; want %s from $%s", got, err, py, PythonEnv)
+	}
+	missing := filepath.Join(t.TempDir(), "no-such-python")
+	t.Setenv(PythonEnv, missing)
+	_, err := (&Finder{}).Find(context.Background(), "")
+	if !errors.Is(err, ErrNoPython) {
+		t.Fatalf("got %v, want ErrNoPython", err)
+	}
+	for _, want := range []string{"tried " + missing + " (not found)", "it is $" + PythonEnv} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("got error %q, want it to contain %q", err, want)
+		}
+	}
+	// worker.python wins over the environment.
+	if got, err := (&Finder{}).Find(context.Background(), py); err != nil || got != py {
+		t.Errorf("got %q, %v; want worker.python %s", got, err, py)
+	}
+}
+
 // pythonEnv is the environment of a Python process run on this
 // directory's sources, on one torch thread: the models are tiny, and on a
 // shared two-core machine a second thread costs more than it brings.

@@ -116,6 +116,7 @@ func TestWriteExamples(t *testing.T) {
 }
 
 func TestPrepare(t *testing.T) {
+	t.Setenv(PythonEnv, "") // discovery's remembered answer, not the environment's interpreter
 	f := &Finder{found: map[string]result{"": {path: "/usr/bin/python3"}}}
 	cache := t.TempDir()
 	ln, err := Prepare(context.Background(), f, Request{CacheDir: cache, AttemptDir: "/a", SpecPath: "/a/spec.json", PythonPath: "/extra"})
