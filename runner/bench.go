@@ -30,6 +30,12 @@ executor:
 seeds: {from: 1, to: 1000}
 `
 
+// DefaultOptunaTrials are the trial counts Optuna runs at: its time grows
+// about quadratically with the study (ANCHORS.md: 400 trials took 98 s,
+// 1000 did not finish in 15 minutes), so it runs smaller studies and the
+// growth is fitted.
+var DefaultOptunaTrials = []int{100, 200, 400}
+
 // Timing is one contender of a benchmark.
 type Timing struct {
 	Name     string  `json:"name"`
@@ -40,42 +46,37 @@ type Timing struct {
 	Skipped  string  `json:"skipped,omitempty"`
 }
 
+// OrchestratorOptions sizes `sweep bench orchestrator`.
+type OrchestratorOptions struct {
+	// Trials is the size of the sweep, GNU parallel and xargs run (default 1000).
+	Trials int
+	// OptunaTrials are the study sizes of the Optuna anchor; none skips it.
+	OptunaTrials []int
+	// Python runs Optuna (empty: benchpy.Find's search).
+	Python string
+}
+
 // OrchestratorBench is what `sweep bench orchestrator` measures.
 type OrchestratorBench struct {
 	Trials  int      `json:"trials"`
 	Dir     string   `json:"dir"`
 	Timings []Timing `json:"timings"`
+	// Optuna is absent when it was not asked for.
+	Optuna *OptunaBench `json:"optuna,omitempty"`
 }
 
 // BenchOrchestrator runs the no-op sweep through the runner and, in the
-// same run, GNU parallel and xargs doing the same work, in dir.
-func BenchOrchestrator(ctx context.Context, dir string) (OrchestratorBench, error) {
-	const n = 1000
+// same run, GNU parallel, xargs and Optuna doing the same work, in dir.
+func BenchOrchestrator(ctx context.Context, dir string, opt OrchestratorOptions) (OrchestratorBench, error) {
+	n := opt.Trials
+	if n <= 0 {
+		n = 1000
+	}
 	out := OrchestratorBench{Trials: n, Dir: dir}
-	file := filepath.Join(dir, "bench-noop.yaml")
-	if err := os.WriteFile(file, []byte(BenchNoopSweep), 0o644); err != nil {
-		return out, err
-	}
-	s, err := sweeps.Load(file)
+	sweep, err := benchNoop(ctx, filepath.Join(dir, "sweep"), n)
 	if err != nil {
 		return out, err
 	}
-	db := filepath.Join(dir, "runs", "bench-noop", "sweep.db")
-	began := time.Now()
-	store, err := results.Open(db)
-	if err != nil {
-		return out, err
-	}
-	r := New(s, store, Options{RunDir: filepath.Dir(db), Executor: &Local{Config: s.File.Executor}, Reporter: &LogReporter{W: io.Discard}})
-	sum, err := r.Run(ctx)
-	store.Close()
-	if err != nil {
-		return out, err
-	}
-	if sum.Succeeded != n {
-		return out, fmt.Errorf("bench sweep: %d of %d trials succeeded", sum.Succeeded, n)
-	}
-	sweep := time.Since(began).Seconds()
 	out.Timings = append(out.Timings, Timing{Name: "sweep", Command: "sweep run bench-noop.yaml", Seconds: sweep})
 	var lines strings.Builder
 	for i := 1; i <= n; i++ {
@@ -85,8 +86,8 @@ func BenchOrchestrator(ctx context.Context, dir string) (OrchestratorBench, erro
 		name, shown string
 		argv        []string
 	}{
-		{"GNU parallel", "seq 1000 | parallel -j2 true", []string{"parallel", "-j2", "true"}},
-		{"xargs", "seq 1000 | xargs -P2 -I{} true", []string{"xargs", "-P2", "-I{}", "true"}},
+		{"GNU parallel", fmt.Sprintf("seq %d | parallel -j2 true", n), []string{"parallel", "-j2", "true"}},
+		{"xargs", fmt.Sprintf("seq %d | xargs -P2 -I{} true", n), []string{"xargs", "-P2", "-I{}", "true"}},
 	} {
 		t := Timing{Name: c.name, Command: c.shown}
 		if _, err := exec.LookPath(c.argv[0]); err != nil {
@@ -106,11 +107,52 @@ func BenchOrchestrator(ctx context.Context, dir string) (OrchestratorBench, erro
 	for i := range out.Timings {
 		t := &out.Timings[i]
 		if t.Skipped == "" {
-			t.PerTrial = 1000 * t.Seconds / n
+			t.PerTrial = 1000 * t.Seconds / float64(n)
 			t.Ratio = sweep / t.Seconds
 		}
 	}
+	if len(opt.OptunaTrials) > 0 {
+		o, err := benchOptuna(ctx, filepath.Join(dir, "optuna"), opt.OptunaTrials, opt.Python, n, sweep)
+		if err != nil {
+			return out, err
+		}
+		out.Optuna = &o
+	}
 	return out, nil
+}
+
+// benchNoop runs the no-op sweep of n trials in a fresh directory under
+// dir and returns its wall time, from opening the database to the end of
+// the run.
+func benchNoop(ctx context.Context, dir string, n int) (float64, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return 0, err
+	}
+	file := filepath.Join(dir, "bench-noop.yaml")
+	text := strings.Replace(BenchNoopSweep, "to: 1000}", fmt.Sprintf("to: %d}", n), 1)
+	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
+		return 0, err
+	}
+	s, err := sweeps.Load(file)
+	if err != nil {
+		return 0, err
+	}
+	db := filepath.Join(dir, "runs", "bench-noop", "sweep.db")
+	began := time.Now()
+	store, err := results.Open(db)
+	if err != nil {
+		return 0, err
+	}
+	r := New(s, store, Options{RunDir: filepath.Dir(db), Executor: &Local{Config: s.File.Executor}, Reporter: &LogReporter{W: io.Discard}})
+	sum, err := r.Run(ctx)
+	store.Close()
+	if err != nil {
+		return 0, err
+	}
+	if sum.Succeeded != n {
+		return 0, fmt.Errorf("bench sweep: %d of %d trials succeeded", sum.Succeeded, n)
+	}
+	return time.Since(began).Seconds(), nil
 }
 
 // IngestBench is what `sweep bench ingest` measures.

@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -24,24 +27,41 @@ func newBenchCmd() *cobra.Command {
 func newBenchOrchestratorCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "orchestrator",
-		Short: "1000 no-op trials through sweep, GNU parallel and xargs, two at a time",
+		Short: "1000 no-op trials through sweep, GNU parallel, xargs and Optuna, two at a time",
 		Long: `Run the bench-noop sweep (1000 trials of "true", two slots) through the
 runner, SQLite included, then "seq 1000 | parallel -j2 true" and
 "seq 1000 | xargs -P2 -I{} true" in the same run, and print the ratios of
 sweep's wall time to theirs. GNU parallel comes from Debian's parallel
-package. The run directory is a temporary one under --dir.`,
+package.
+
+Then Optuna, as shared/bench/ANCHORS.md measured it (SQLite storage,
+GridSampler over the trials, n_jobs=2, each objective runs "true"), at
+the counts of --optuna-trials, each right after sweep at the same count:
+Optuna's time grows about quadratically with the study, so 1000 trials
+would take many minutes. It prints both times and the ratio at each count,
+the exponent k of a least-squares fit t ∝ n^k, and Optuna's time at 1000
+trials extrapolated from that fit. Optuna runs in --python, else
+$TIEDLORA_PYTHON, else the project's .venv/bin/python, else python3; where
+none imports optuna it says so and skips it. --optuna-trials "" skips it.
+
+The run directory is a temporary one under --dir.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			v, err := settings(cmd)
 			if err != nil {
 				return err
 			}
+			counts, err := parseCounts(v.GetString("optuna-trials"))
+			if err != nil {
+				return badInput(fmt.Errorf("--optuna-trials: %w", err))
+			}
 			dir, cleanup, err := benchDir(v.GetString("dir"))
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			res, err := runner.BenchOrchestrator(cmd.Context(), dir)
+			res, err := runner.BenchOrchestrator(cmd.Context(), dir, runner.OrchestratorOptions{
+				Trials: v.GetInt("trials"), OptunaTrials: counts, Python: v.GetString("python")})
 			if err != nil {
 				return err
 			}
@@ -60,12 +80,59 @@ package. The run directory is a temporary one under --dir.`,
 			}
 			tw.Flush()
 			fmt.Fprintln(out, "goal: sweep ÷ GNU parallel ≤ 1.0× (the anchor of bench/ANCHORS.md: parallel ≈ 2.5 ms a trial)")
+			if o := res.Optuna; o != nil {
+				printOptuna(out, o, res.Timings[0].Seconds)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().Bool("json", false, "print JSON")
 	cmd.Flags().String("dir", "", "where the temporary run directory goes (default: the system's temporary directory)")
+	cmd.Flags().Int("trials", 1000, "trials of sweep, GNU parallel and xargs")
+	cmd.Flags().String("optuna-trials", "100,200,400", `Optuna's study sizes, comma-separated ("" skips Optuna)`)
+	cmd.Flags().String("python", "", "the Python with optuna (default: $TIEDLORA_PYTHON, the project's .venv, python3)")
 	return cmd
+}
+
+// printOptuna prints the Optuna anchor: one row per count, the fit and the
+// extrapolation, labelled as such.
+func printOptuna(out io.Writer, o *runner.OptunaBench, mainSweep float64) {
+	fmt.Fprintf(out, "\n%s\n", o.Command)
+	if o.Skipped != "" {
+		fmt.Fprintln(out, "optuna skipped:", o.Skipped)
+		return
+	}
+	fmt.Fprintf(out, "optuna %s (%s)\n", o.Version, o.Python)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TRIALS\tOPTUNA\tPER TRIAL\tSWEEP\tSWEEP ÷ OPTUNA")
+	for _, p := range o.Points {
+		fmt.Fprintf(tw, "%d\t%.2f s\t%.1f ms\t%.2f s\t%.3f×\n", p.Trials, p.Seconds, p.PerTrial, p.SweepSeconds, p.Ratio)
+	}
+	if o.Exponent != 0 {
+		fmt.Fprintf(tw, "%d\t%.1f s (extrapolated)\t%.1f ms\t%.2f s\t%.3f× (extrapolated)\n", o.ExtrapolatedTrials, o.ExtrapolatedSeconds,
+			1000*o.ExtrapolatedSeconds/float64(o.ExtrapolatedTrials), mainSweep, o.ExtrapolatedRatio)
+	}
+	tw.Flush()
+	if o.Exponent != 0 {
+		fmt.Fprintf(out, "optuna's growth: t ∝ n^%.2f (least squares on log-log over %d counts)\n", o.Exponent, len(o.Points))
+	}
+}
+
+// parseCounts reads "100,200,400"; "" is none.
+func parseCounts(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q is not a positive trial count", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func newBenchIngestCmd() *cobra.Command {

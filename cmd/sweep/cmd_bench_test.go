@@ -1,0 +1,53 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// TestBenchOrchestratorCmd runs `sweep bench orchestrator` at a small size
+// with one Optuna count: the table and the Optuna section (or its skip).
+func TestBenchOrchestratorCmd(t *testing.T) {
+	out, errOut, code := run(t, "bench", "orchestrator", "--trials", "10", "--optuna-trials", "5", "--dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"sweep run bench-noop.yaml", "seq 10 | xargs -P2 -I{} true", "n_jobs=2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got\n%s\nwant %q in it", out, want)
+		}
+	}
+	if !strings.Contains(out, "SWEEP ÷ OPTUNA") && !strings.Contains(out, "optuna skipped: ") {
+		t.Errorf("got\n%s\nwant Optuna's table or the reason it was skipped", out)
+	}
+}
+
+func TestBenchOrchestratorJSONNoOptuna(t *testing.T) {
+	out, errOut, code := run(t, "bench", "orchestrator", "--trials", "4", "--optuna-trials", "", "--json", "--dir", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var res struct {
+		Trials  int             `json:"trials"`
+		Optuna  json.RawMessage `json:"optuna"`
+		Timings []struct {
+			Name string `json:"name"`
+		} `json:"timings"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatal(err)
+	}
+	if res.Trials != 4 || len(res.Timings) != 3 || res.Optuna != nil {
+		t.Errorf("got %s, want 4 trials, three timings and no optuna", out)
+	}
+}
+
+func TestBenchOptunaTrialsBad(t *testing.T) {
+	for _, arg := range []string{"100,x", "0", "-5"} {
+		_, errOut, code := run(t, "bench", "orchestrator", "--optuna-trials", arg)
+		if code != 2 || !strings.Contains(errOut, "--optuna-trials") {
+			t.Errorf("--optuna-trials %q: got exit %d, %q; want 2 and the flag named", arg, code, errOut)
+		}
+	}
+}
