@@ -3,8 +3,11 @@ package runner
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -18,6 +21,8 @@ import (
 // chosen by environment variables, so the tests need nothing but Go.
 func TestMain(m *testing.M) {
 	switch {
+	case len(os.Args) > 1 && os.Args[1] == "supervise":
+		os.Exit(Supervise(os.Args[2:]))
 	case os.Getenv("RUNNER_FAKE_WORKER") != "":
 		os.Exit(fakeWorker(os.Args[1:]))
 	case os.Getenv("RUNNER_FAKE_ORCHESTRATOR") != "":
@@ -94,6 +99,38 @@ func fakeWorker(args []string) int {
 		}
 	case "params":
 		emit(map[string]any{"event": "params", "trainable": 12345, "total": 99999})
+	case "gated": // runs until the run directory has a file named gate
+		for {
+			if _, err := os.Stat("../../../gate"); err == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	case "spawn", "spawnfail", "spawnhang":
+		// Children in the worker's group and escaped with setsid, whose
+		// pids the test checks are gone afterwards.
+		var kids []byte
+		for _, setsid := range []bool{false, true} {
+			c := exec.Command("sleep", "1000")
+			c.SysProcAttr = &syscall.SysProcAttr{Setsid: setsid}
+			if err := c.Start(); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				return 3
+			}
+			start, _ := processStart(c.Process.Pid)
+			kids = fmt.Appendf(kids, "%d %d\n", c.Process.Pid, start)
+		}
+		os.WriteFile("kids.tmp", kids, 0o644)
+		os.Rename("kids.tmp", "kids")
+		switch mode {
+		case "spawnfail":
+			return 1
+		case "spawnhang":
+			time.Sleep(time.Hour)
+		}
+	case "nonfinite":
+		f.Write([]byte(`{"event":"metric","step":1,"values":{"loss":NaN,"gnorm":Infinity,"lr":0.5,"neg":-Infinity,"gone":null}}` + "\n"))
+		f.Write([]byte(`{"event":"eval","step":1,"split":"validation","values":{"acc":NaN,"f1":0.25}}` + "\n"))
 	}
 	emit(map[string]any{"event": "done", "status": "ok"})
 	return 0
@@ -112,9 +149,29 @@ func fakeOrchestrator(file, db string) int {
 		return 1
 	}
 	defer st.Close()
-	r := New(s, st, testOptions(s, db))
+	opt := testOptions(s, db)
+	if mark := os.Getenv("RUNNER_PAUSE_AT_START"); mark != "" {
+		// Stand still between starting a worker and recording its pid,
+		// as an orchestrator stopped there would, until killed.
+		opt.hook = func(_, dir string) {
+			// The worker is running once its supervisor's file is there.
+			for {
+				if _, err := os.Stat(filepath.Join(dir, supervisorFile)); err == nil {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			os.WriteFile(mark, nil, 0o644)
+			select {}
+		}
+	}
+	r := New(s, st, opt)
 	if _, err := r.Run(context.Background()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
+		var held *results.LeaseHeldError
+		if errors.As(err, &held) {
+			return 2
+		}
 		return 1
 	}
 	return 0

@@ -2,10 +2,12 @@ package runner
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -45,6 +47,9 @@ type Launch struct {
 	Slot       *Slot
 	Attempt    results.Attempt
 	EventsPath string
+	// Self is this program: a local worker runs under `Self supervise`
+	// (supervise.go). Empty starts the worker directly, unsupervised.
+	Self string
 }
 
 // Exit is how a process ended. Known is false for an adopted process,
@@ -172,8 +177,22 @@ func (l *Local) logf(format string, args ...any) {
 
 // Start starts the worker in its own process group, with its output going
 // straight to files, so it outlives an orchestrator that dies and can be
-// adopted by the next one.
+// adopted by the next one. With ln.Self the process started is the
+// worker's supervisor (supervise.go).
 func (l *Local) Start(ctx context.Context, ln *Launch) (Process, error) {
+	argv := ln.Argv
+	if ln.Self != "" {
+		// A program that is not there is found here, as a start failure,
+		// rather than by the supervisor.
+		path := argv[0]
+		if !strings.Contains(path, "/") {
+			var err error
+			if path, err = exec.LookPath(path); err != nil {
+				return nil, err
+			}
+		}
+		argv = append([]string{ln.Self, "supervise", absPath(ln.Dir), path}, argv[1:]...)
+	}
 	stdout, err := os.OpenFile(ln.Stdout, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
@@ -184,7 +203,7 @@ func (l *Local) Start(ctx context.Context, ln *Launch) (Process, error) {
 		return nil, err
 	}
 	defer stderr.Close()
-	cmd := exec.Command(ln.Argv[0], ln.Argv[1:]...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = ln.Dir
 	cmd.Env = append(os.Environ(), ln.Env...)
 	cmd.Stdin = nil
@@ -193,28 +212,49 @@ func (l *Local) Start(ctx context.Context, ln *Launch) (Process, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
-	p := &child{cmd: cmd, done: make(chan Exit, 1)}
+	p := &child{cmd: cmd, done: make(chan Exit, 1), dir: ln.Dir, supervised: ln.Self != ""}
 	p.start, _ = processStart(cmd.Process.Pid)
 	go func() {
 		err := cmd.Wait()
-		p.done <- exitOf(cmd, err)
+		ex := exitOf(cmd, err)
+		if p.supervised {
+			if e, ok := readExit(ln.Dir); ok {
+				ex = e
+			}
+		}
+		p.done <- ex
 	}()
 	return p, nil
 }
 
-// Adopt finds a worker that an earlier orchestrator started.
+// Adopt finds a worker that an earlier orchestrator started: by the pid
+// stored with the attempt, else by its supervisor's file. An attempt with
+// neither gets a tombstone for a file, so that a supervisor still on its
+// way cannot start the worker after the attempt has been given up.
 func (l *Local) Adopt(a results.Attempt) (Process, bool) {
-	if a.PID == 0 || !alive(a.PID, a.PIDStart) {
-		return nil, false
+	sup, ok := readSupervisor(a.Dir)
+	if !ok && a.PID == 0 && a.Dir != "" {
+		b, _ := json.Marshal(supervisorInfo{Abandoned: true})
+		if err := writeExclusive(filepath.Join(a.Dir, supervisorFile), b); errors.Is(err, os.ErrExist) {
+			sup, ok = readSupervisor(a.Dir) // it came just now
+		}
 	}
-	return &adopted{pid: a.PID, start: a.PIDStart}, true
+	switch {
+	case ok && !sup.Abandoned && alive(sup.PID, sup.PIDStart):
+		return &adopted{pid: sup.PID, start: sup.PIDStart, dir: a.Dir, supervised: true}, true
+	case !ok && a.PID != 0 && alive(a.PID, a.PIDStart):
+		return &adopted{pid: a.PID, start: a.PIDStart}, true // a worker started before supervisors
+	}
+	return nil, false
 }
 
 type child struct {
-	cmd   *exec.Cmd
-	start int64
-	done  chan Exit
-	exit  *Exit
+	cmd        *exec.Cmd
+	start      int64
+	done       chan Exit
+	exit       *Exit
+	dir        string
+	supervised bool
 }
 
 func (c *child) PID() (int, int64) { return c.cmd.Process.Pid, c.start }
@@ -227,7 +267,22 @@ func (c *child) Wait() Exit {
 	return *c.exit
 }
 
-func (c *child) Signal(sig syscall.Signal) error { return signalGroup(c.cmd.Process.Pid, sig) }
+func (c *child) Signal(sig syscall.Signal) error {
+	return signalWorker(c.cmd.Process.Pid, c.supervised, sig)
+}
+
+// signalWorker signals a worker: through its supervisor, which passes the
+// signal on to the worker's group (SIGKILL as killSignal, so that the
+// supervisor lives to clean up), or to an unsupervised worker's group.
+func signalWorker(pid int, supervised bool, sig syscall.Signal) error {
+	if !supervised {
+		return signalGroup(pid, sig)
+	}
+	if sig == syscall.SIGKILL {
+		sig = killSignal
+	}
+	return syscall.Kill(pid, sig)
+}
 
 func exitOf(cmd *exec.Cmd, err error) Exit {
 	st := cmd.ProcessState
@@ -245,10 +300,12 @@ func exitOf(cmd *exec.Cmd, err error) Exit {
 }
 
 // adopted is a worker that is not our child: we can signal it and see
-// when it is gone, but not read its exit status.
+// when it is gone; its exit status is what its supervisor recorded.
 type adopted struct {
-	pid   int
-	start int64
+	pid        int
+	start      int64
+	dir        string
+	supervised bool
 }
 
 func (a *adopted) PID() (int, int64) { return a.pid, a.start }
@@ -257,7 +314,12 @@ func (a *adopted) Wait() Exit {
 	for alive(a.pid, a.start) {
 		time.Sleep(100 * time.Millisecond)
 	}
+	if a.supervised {
+		if e, ok := readExit(a.dir); ok {
+			return e
+		}
+	}
 	return Exit{}
 }
 
-func (a *adopted) Signal(sig syscall.Signal) error { return signalGroup(a.pid, sig) }
+func (a *adopted) Signal(sig syscall.Signal) error { return signalWorker(a.pid, a.supervised, sig) }

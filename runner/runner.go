@@ -41,6 +41,17 @@ type Options struct {
 	GPUMaxFailures int
 	Scorer         Scorer
 	Reporter       Reporter
+	// LeaseInterval is how often the run renews its lease on the sweep
+	// and checks that its database is still there (default 5s); a lease
+	// held from another host expires after six intervals without renewal.
+	LeaseInterval time.Duration
+	// WaitLease waits for another orchestrator of the sweep to finish
+	// instead of returning a *results.LeaseHeldError.
+	WaitLease bool
+
+	// hook, for tests, is called at named points of an attempt: "started"
+	// after the worker starts and before its pid is recorded.
+	hook func(point, dir string)
 }
 
 // Runner runs one sweep.
@@ -53,6 +64,10 @@ type Runner struct {
 
 	killOnce sync.Once
 	killNow  chan struct{}
+
+	fatalOnce sync.Once
+	fatal     chan struct{} // closed after a storage failure: no new attempts
+	fatalErr  error
 }
 
 // New prepares a run of sweep s into store.
@@ -78,7 +93,90 @@ func New(s *sweeps.Sweep, store *results.Store, opt Options) *Runner {
 	if opt.Reporter == nil {
 		opt.Reporter = nopReporter{}
 	}
-	return &Runner{sweep: s, store: store, opt: opt, killNow: make(chan struct{})}
+	if opt.LeaseInterval == 0 {
+		opt.LeaseInterval = 5 * time.Second
+	}
+	return &Runner{sweep: s, store: store, opt: opt, killNow: make(chan struct{}), fatal: make(chan struct{})}
+}
+
+// fail stops the run after a failure of storage (a full disk, a
+// read-only or vanished database): no new attempt starts, running workers
+// are left to their supervisors, and Run returns err. Nothing is lost:
+// what was not recorded is still in the attempt directories, and the next
+// run adopts the workers or reads how they ended.
+func (r *Runner) fail(err error) {
+	r.fatalOnce.Do(func() {
+		r.fatalErr = results.StorageFault(err)
+		close(r.fatal)
+		r.opt.Reporter.Note(fmt.Sprintf("stopping: %v", r.fatalErr))
+	})
+}
+
+func (r *Runner) failed() bool {
+	select {
+	case <-r.fatal:
+		return true
+	default:
+		return false
+	}
+}
+
+// abandoned is the Finish of an attempt this run stops watching after a
+// storage failure: nothing is recorded, the next run takes it up.
+var abandoned = results.Finish{}
+
+// ErrAttemptDirExists means an attempt directory the database does not
+// know is in the way: the database was replaced or deleted, and the files
+// there belong to another one.
+var ErrAttemptDirExists = errors.New("exists, but the database does not know this attempt: was the database deleted or replaced? Move the run directory's trials/ away, or restore its database")
+
+// takeLease makes this run the sweep's only orchestrator, waiting for
+// another to finish with Options.WaitLease.
+func (r *Runner) takeLease(ctx context.Context) (*results.Lease, error) {
+	host, _ := os.Hostname()
+	pid := os.Getpid()
+	start, _ := processStart(pid)
+	claim := results.LeaseClaim{Host: host, PID: pid, PIDStart: start, Stale: 6 * r.opt.LeaseInterval, Alive: alive}
+	said := false
+	for {
+		l, err := r.store.AcquireLease(context.WithoutCancel(ctx), claim)
+		var held *results.LeaseHeldError
+		if !errors.As(err, &held) || !r.opt.WaitLease {
+			return l, err
+		}
+		if !said {
+			h := held.Holder
+			r.opt.Reporter.Note(fmt.Sprintf("waiting for the run of this sweep by pid %d on %s (since %s) to end", h.PID, h.Host, h.Since))
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(r.opt.LeaseInterval):
+		}
+	}
+}
+
+// keepLease renews the lease and checks the database file until stop is
+// closed; either failing stops the run.
+func (r *Runner) keepLease(bg context.Context, l *results.Lease, stop <-chan struct{}) {
+	t := time.NewTicker(r.opt.LeaseInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			err := r.store.CheckFile()
+			if err == nil {
+				err = l.Renew(bg)
+			}
+			if err != nil {
+				r.fail(err)
+				return
+			}
+		}
+	}
 }
 
 // Kill ends every running worker at once with SIGKILL (a second Ctrl-C).
@@ -109,6 +207,14 @@ type Summary struct {
 func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	began := time.Now()
 	bg := context.WithoutCancel(ctx) // store writes must outlive a Ctrl-C
+	lease, err := r.takeLease(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer lease.Release(bg)
+	leaseDone := make(chan struct{})
+	defer close(leaseDone)
+	go r.keepLease(bg, lease, leaseDone)
 	trials := r.sweep.Trials()
 	r.trials = make(map[string]*sweeps.Trial, len(trials))
 	rows := make([]results.TrialRow, len(trials))
@@ -151,6 +257,16 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
+	// Launching stops on a Ctrl-C and after a storage failure.
+	launch, stopLaunch := context.WithCancel(ctx)
+	defer stopLaunch()
+	go func() {
+		select {
+		case <-r.fatal:
+			stopLaunch()
+		case <-launch.Done():
+		}
+	}()
 	q := newQueue(todo)
 	var wg sync.WaitGroup
 	for i, slot := range slots {
@@ -164,13 +280,16 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r.slotLoop(ctx, bg, q, slot, mine, len(slots))
+			r.slotLoop(ctx, launch, bg, q, slot, mine, len(slots))
 		}()
 	}
 	wg.Wait()
 	sum, err := r.summary(bg)
 	sum.Orphans = synced.Orphans
 	sum.Elapsed = time.Since(began)
+	if r.failed() {
+		return sum, r.fatalErr
+	}
 	return sum, err
 }
 
@@ -213,9 +332,20 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 		return nil, err
 	}
 	var out []adoption
+	events := r.sweep.File.Worker.Kind != sweeps.WorkerCommand || r.sweep.File.Worker.Report == sweeps.ReportEvents
 	for _, a := range running {
 		if p, ok := r.opt.Executor.Adopt(a); ok {
-			what := fmt.Sprintf("pid %d", a.PID)
+			pid, start := p.PID()
+			if a.PID == 0 && a.JobID == "" {
+				// Its orchestrator died before recording the pid; the
+				// supervisor's file named it.
+				host, _ := os.Hostname()
+				if err := r.store.SetProcess(ctx, a.ID, pid, start, host, ""); err != nil {
+					return nil, err
+				}
+				a.PID, a.PIDStart = pid, start
+			}
+			what := fmt.Sprintf("pid %d", pid)
 			if a.JobID != "" {
 				what = "job " + a.JobID
 			}
@@ -230,8 +360,14 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 			return nil, err
 		}
 		tl.close()
+		if in.done == "" && a.DoneStatus != "" {
+			in.done = a.DoneStatus // ingested by the earlier run
+		}
 		f := results.Finish{Status: results.AttemptInterrupted, ErrorKind: "interrupted", Error: "the orchestrator stopped while this attempt ran", TrialState: results.TrialPending}
-		if in.done == trainer.StatusOK || (a.DoneStatus == trainer.StatusOK && in.done == "") {
+		if ex, ok := readExit(a.Dir); ok {
+			// Its supervisor saw it end: judged as if we had watched.
+			f = r.judge(ex, in, "", a.Dir, events, time.Duration(r.sweep.File.Worker.TimeLimit))
+		} else if in.done == trainer.StatusOK {
 			f = results.Finish{Status: results.AttemptSucceeded, TrialState: results.TrialSucceeded}
 		}
 		if err := r.store.FinishAttempt(ctx, a.ID, f); err != nil {
@@ -252,15 +388,15 @@ func (r *Runner) specOf(a results.Attempt) *trainer.Spec {
 func eventsPath(dir string) string { return filepath.Join(dir, "events.jsonl") }
 
 // slotLoop runs attempts on one slot until the queue is empty.
-func (r *Runner) slotLoop(ctx, bg context.Context, q *queue, slot *Slot, adopted []adoption, nslots int) {
+func (r *Runner) slotLoop(ctx, launch, bg context.Context, q *queue, slot *Slot, adopted []adoption, nslots int) {
 	for _, a := range adopted {
 		t := r.trials[a.attempt.Trial]
 		fin := r.supervise(ctx, bg, a.attempt, r.specOf(a.attempt), a.proc, time.Now())
 		r.finish(bg, q, slot, t, a.attempt, fin, 0)
 	}
 	for {
-		id, ok := q.take(ctx)
-		if !ok {
+		id, ok := q.take(launch)
+		if !ok || r.failed() {
 			return
 		}
 		t := r.trials[id]
@@ -275,9 +411,15 @@ func (r *Runner) slotLoop(ctx, bg context.Context, q *queue, slot *Slot, adopted
 // finish records an attempt's end, requeues a retry, and reports whether
 // the slot is set aside (a GPU that keeps failing).
 func (r *Runner) finish(bg context.Context, q *queue, slot *Slot, t *sweeps.Trial, a results.Attempt, fin results.Finish, nslots int) bool {
+	if fin.Status == "" { // abandoned after a storage failure
+		q.done(a.Trial, false, 0)
+		return true
+	}
 	if a.ID != 0 {
 		if err := r.store.FinishAttempt(bg, a.ID, fin); err != nil {
-			r.opt.Reporter.Note(fmt.Sprintf("recording the end of attempt %d of %s: %v", a.Number, a.Trial, err))
+			r.fail(fmt.Errorf("recording the end of attempt %d of %s: %w", a.Number, a.Trial, err))
+			q.done(a.Trial, false, 0)
+			return true
 		}
 	}
 	retry := false
@@ -308,14 +450,29 @@ func (r *Runner) finish(bg context.Context, q *queue, slot *Slot, t *sweeps.Tria
 // attempt starts and supervises one attempt of trial t on slot.
 func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (results.Attempt, results.Finish) {
 	trialDir := filepath.Join(r.opt.RunDir, "trials", t.ID)
+	if err := r.store.CheckFile(); err != nil {
+		r.fail(err)
+		return results.Attempt{Trial: t.ID}, abandoned
+	}
 	a, err := r.store.StartAttempt(bg, t.ID, r.opt.Executor.Name(), slot.Name, func(n int) string {
 		return filepath.Join(trialDir, strconv.Itoa(n))
 	})
 	if err != nil {
-		return a, failed(KindStart, fmt.Sprintf("recording the attempt: %v", err), "")
+		r.fail(fmt.Errorf("recording an attempt of %s: %w", t.ID, err))
+		return a, abandoned
 	}
-	if err := mkdirs(trialDir, a.Dir); err != nil {
-		return a, failed(KindStart, err.Error(), "")
+	if err := mkdirs(trialDir); err != nil {
+		r.fail(err)
+		return a, abandoned
+	}
+	// A new attempt's directory must be new: one already there belongs to
+	// a database this one replaced.
+	if err := os.Mkdir(a.Dir, 0o755); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			err = fmt.Errorf("%s %w", a.Dir, ErrAttemptDirExists)
+		}
+		r.fail(err)
+		return a, abandoned
 	}
 	resume := checkpointPath(a.Resume, a.ResumeDir)
 	// Paths in the spec are absolute: the worker runs in its attempt directory.
@@ -323,7 +480,8 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 	specPath := filepath.Join(a.Dir, "spec.json")
 	events := eventsPath(a.Dir)
 	if err := writeSpec(specPath, spec); err != nil {
-		return a, failed(KindStart, err.Error(), "")
+		r.fail(err)
+		return a, abandoned
 	}
 	args, workerEnv, err := argv(r.sweep, t, spec, absPath(specPath), absPath(events), r.opt.Self)
 	if err != nil {
@@ -337,12 +495,19 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 	}
 	env = append(env, workerEnv...) // last: it already includes the sweep's PYTHONPATH
 	ln := &Launch{Argv: args, Env: env, Dir: a.Dir, Stdout: filepath.Join(a.Dir, "stdout.log"), Stderr: filepath.Join(a.Dir, "stderr.log"),
-		Slot: slot, Attempt: a, EventsPath: events}
+		Slot: slot, Attempt: a, EventsPath: events, Self: r.opt.Self}
 	r.opt.Reporter.Started(t, a, slot.Name)
 	began := time.Now()
 	p, err := r.opt.Executor.Start(ctx, ln)
 	if err != nil {
+		if isStorage(err) {
+			r.fail(err)
+			return a, abandoned
+		}
 		return a, failed(KindStart, fmt.Sprintf("starting %s: %v", args[0], err), "")
+	}
+	if r.opt.hook != nil {
+		r.opt.hook("started", a.Dir)
 	}
 	pid, start := p.PID()
 	host, _ := os.Hostname()
@@ -351,9 +516,17 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 		jobID = j.JobID()
 	}
 	if err := r.store.SetProcess(bg, a.ID, pid, start, host, jobID); err != nil {
-		r.opt.Reporter.Note(fmt.Sprintf("recording pid %d: %v", pid, err))
+		// The worker runs on under its supervisor; the next run adopts it.
+		r.fail(fmt.Errorf("recording pid %d: %w", pid, err))
+		return a, abandoned
 	}
 	return a, r.supervise(ctx, bg, a, spec, p, began)
+}
+
+// isStorage says whether err is the filesystem refusing to store: full,
+// over quota or read-only.
+func isStorage(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 // checkpointPath resolves an earlier attempt's checkpoint, or "" when
@@ -409,6 +582,7 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 	var termAt time.Time
 	stop := ctx.Done()
 	kill := r.killNow
+	fatal := r.fatal
 	terminate := func(reason string) {
 		if stopReason == "" {
 			stopReason = reason
@@ -420,12 +594,16 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 		select {
 		case ex := <-exited:
 			if err := r.drain(bg, a.ID, tl, in); err != nil {
-				r.opt.Reporter.Note(fmt.Sprintf("ingesting attempt %d of %s: %v", a.Number, a.Trial, err))
+				r.fail(fmt.Errorf("ingesting attempt %d of %s: %w", a.Number, a.Trial, err))
+				return abandoned
 			}
 			return r.judge(ex, in, stopReason, a.Dir, events, limit)
+		case <-fatal:
+			return abandoned
 		case <-tick.C:
 			if err := r.drain(bg, a.ID, tl, in); err != nil {
-				r.opt.Reporter.Note(fmt.Sprintf("ingesting attempt %d of %s: %v", a.Number, a.Trial, err))
+				r.fail(fmt.Errorf("ingesting attempt %d of %s: %w", a.Number, a.Trial, err))
+				return abandoned
 			}
 			now := time.Now()
 			if q, ok := p.(Queued); ok && !q.Running() {

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -27,8 +29,13 @@ runs/<name>/sweep.db. Running the same file again skips succeeded trials,
 retries failed ones within max_retries, adopts workers that are still
 running, and reruns the attempts an interrupted run left behind.
 
-The first Ctrl-C stops launching and asks running workers to stop; the
-second kills them. With the slurm executor (docs/slurm.md) each attempt is
+One run at a time per sweep: a second ` + "`sweep run`" + ` of the same
+database says which process runs it and exits with status 2, or waits for
+it with --wait.
+
+The first Ctrl-C (or SIGTERM, or SIGHUP) stops launching and asks running
+workers to stop; the second kills them; the exit status is then 128 plus
+the first signal's number (130 after Ctrl-C). With the slurm executor (docs/slurm.md) each attempt is
 a batch job: Ctrl-C cancels queued jobs and signals running ones through
 scancel, and running the command again re-attaches to the jobs still
 queued or running.`,
@@ -44,6 +51,7 @@ queued or running.`,
 	f.String("executor", "", "override the file's executor: local or slurm")
 	f.Bool("progress", true, "draw progress bars on a terminal")
 	f.Duration("slurm-poll", 10*time.Second, "how often the slurm executor asks squeue about its jobs")
+	f.Bool("wait", false, "wait for another run of the same sweep to end instead of exiting with status 2")
 	return cmd
 }
 
@@ -123,19 +131,26 @@ func runRun(cmd *cobra.Command, args []string) error {
 	if n := v.GetInt("retries"); n >= 0 {
 		opt.MaxRetries = &n
 	}
+	opt.WaitLease = v.GetBool("wait")
 	r := runner.New(s, store, opt)
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	// A closed terminal (SIGHUP) or a service manager (SIGTERM) stops the
+	// run as a Ctrl-C does: workers are asked to stop and their end is
+	// recorded, none is left without its orchestrator.
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer signal.Stop(sigs)
+	var first atomic.Int32
 	go func() {
 		for n := 0; ; n++ {
-			if _, ok := <-sigs; !ok {
+			sig, ok := <-sigs
+			if !ok {
 				return
 			}
 			if n == 0 {
-				rep.Note("stopping: no new attempts; running workers are asked to stop (Ctrl-C again kills them)")
+				first.Store(int32(sig.(syscall.Signal)))
+				rep.Note(fmt.Sprintf("%s: stopping: no new attempts; running workers are asked to stop (Ctrl-C again kills them)", sig))
 				stop()
 			} else {
 				rep.Note("killing running workers")
@@ -144,17 +159,31 @@ func runRun(cmd *cobra.Command, args []string) error {
 		}
 	}()
 	sum, err := r.Run(ctx)
+	var held *results.LeaseHeldError
+	if errors.As(err, &held) {
+		return &exitError{code: 2, err: err}
+	}
 	if err != nil {
-		return err
+		if sum.Trials > 0 {
+			fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %d trials: %d succeeded, %d failed, %d pending, %d cancelled\n",
+				s.File.Name, sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled)
+		}
+		return fmt.Errorf("%w; the run stopped: nothing recorded is lost, workers still running finish under their supervisors, and the same command resumes once this is fixed", err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %d trials: %d succeeded, %d failed, %d pending, %d cancelled, in %s\n",
 		s.File.Name, sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled, sum.Elapsed.Round(1e7))
 	fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", db)
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted; run the same command again to resume")
+		code := 130
+		if sig := first.Load(); sig != 0 {
+			code = 128 + int(sig)
+		}
+		return &exitError{code: code, err: fmt.Errorf("interrupted; run the same command again to resume")}
 	case sum.Failed > 0:
 		return fmt.Errorf("%d trials failed; `sweep status --db %s` shows why", sum.Failed, db)
+	case sum.Pending > 0:
+		return fmt.Errorf("%d trials are still pending; run the same command again", sum.Pending)
 	}
 	return nil
 }

@@ -9,10 +9,17 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/tiedlora/tiedlora-sweep/runner"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
 
 func main() {
+	// `sweep supervise DIR ARGV…` is the process each local worker runs
+	// under (runner/supervise.go): not a command for people, and its exit
+	// status is the worker's.
+	if len(os.Args) > 1 && os.Args[1] == "supervise" {
+		os.Exit(runner.Supervise(os.Args[2:]))
+	}
 	root := newRootCmd(os.Stdout, os.Stderr)
 	err := root.Execute()
 	if err == nil {
