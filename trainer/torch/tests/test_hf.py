@@ -44,6 +44,16 @@ def modules(kind: str, a: Arch) -> Dict[str, List[Tuple[str, int, int]]]:
             "down": [("mlp.c_proj", 0, d)]}
 
 
+def arch_of_config(kind: str, cfg: Any) -> Dict[str, Any]:
+    """arch_of for a config that is not on disk."""
+    d = tempfile.mkdtemp(prefix="tiedlora-hf-config-")
+    try:
+        cfg.save_pretrained(d)
+        return arch_of(d)
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
 def layers(kind: str, model: torch.nn.Module) -> List[torch.nn.Module]:
     return list(model.model.layers if kind == "llama" else model.transformer.h)
 
@@ -139,6 +149,36 @@ class TestHFAdapters(HFCase):
                     self.assertEqual(got["by_component"], by)
                     self.assertEqual(got["trainable"], sum(by.values()))
                     self.assertEqual(got["total"], base + sum(by.values()) + frozen)
+
+    def test_a_module_of_another_shape_is_named(self) -> None:
+        model, a = self.load("llama")
+        wrong = Arch.from_json({**arch_of(os.path.join(self.root, "llama")), "kv_heads": a.heads})  # no GQA
+        with self.assertRaises(SpecError) as cm:
+            adp.attach(model, wrong, Method.from_json(catalogue()["lora"]), 2, ["o", "k"], seed=1)
+        self.assertIn(f"target k: model.layers.0.self_attn.k_proj maps {a.hidden} → {a.kv_dim}, the spec's "
+                      f"architecture says {a.hidden} → {a.hidden}", str(cm.exception))
+        self.assertEqual([n for n, m in model.named_modules() if isinstance(m, adp.AdaptedLinear)], [],
+                         "o was wrapped although k failed")
+
+    def test_total_is_checked_where_the_arch_counts_it_exactly(self) -> None:
+        from transformers import AutoModelForCausalLM
+
+        from make_tiny_hf import config
+        from tiedlora_worker import loading
+
+        ids = {"bos_token_id": 1, "eos_token_id": 2, "pad_token_id": 3}
+        for kind, extra, want in (("llama", {}, True), ("llama", {"attention_bias": True}, False),
+                                  ("gpt2", {}, True), ("gpt2", {"tie_word_embeddings": False}, False),
+                                  ("gpt_neox", {}, False)):
+            with self.subTest(model=kind, config=extra):
+                cfg = config(kind, 320, ids)
+                for k, v in extra.items():
+                    setattr(cfg, k, v)
+                model = AutoModelForCausalLM.from_config(cfg)
+                self.assertEqual(loading.total_is_exact(model, "hf"), want)
+                if want:
+                    a = Arch.from_json(arch_of_config(kind, cfg))
+                    self.assertEqual(sum(p.numel() for p in model.parameters()), a.base_params())
 
     def test_frozen_parts_get_no_gradient(self) -> None:
         for kind in ("llama", "gpt2"):

@@ -207,8 +207,8 @@ def _split(d: int, kv: int) -> Dict[str, List[Tuple[str, str, int, int, int]]]:
 # Tried in order; the first whose layer list the model has is used.
 LAYOUTS = (
     Layout("built-in", "h", lambda d, kv: _fused(d, kv, gate=True)),
-    Layout("LLaMA family (transformers)", "model.layers", _split),
-    Layout("GPT-2 (transformers)", "transformer.h", lambda d, kv: _fused(d, kv, gate=False)),
+    Layout("LLaMA family", "model.layers", _split),
+    Layout("GPT-2", "transformer.h", lambda d, kv: _fused(d, kv, gate=False)),
 )
 
 

@@ -134,8 +134,11 @@ def total_is_exact(model: nn.Module, kind: str) -> bool:
     if kind != "hf":
         return True
     cfg = getattr(model, "config", None)
-    if getattr(cfg, "model_type", None) not in EXACT_TOTAL:
+    mt = getattr(cfg, "model_type", None)
+    if mt not in EXACT_TOTAL:
         return False
+    if mt == "gpt2":  # trainer.LoadHFConfig takes GPT-2's head as tied to its embedding
+        return bool(getattr(cfg, "tie_word_embeddings", True))
     return not getattr(cfg, "attention_bias", False) and not getattr(cfg, "mlp_bias", False)
 
 
