@@ -45,7 +45,9 @@ sc AS (
 		row_number() OVER (PARTITION BY s.attempt, s.split, s.metric
 			ORDER BY s.source = 'runner' DESC, s.step DESC) AS rn
 	FROM scores s JOIN att ON att.id = s.attempt
-	WHERE s.split IN (?2, ?3) AND s.value IS NOT NULL
+	-- A non-finite latest score (value NULL, nonfinite set) stands: the
+	-- trial diverged and drops out, rather than showing an older score.
+	WHERE s.split IN (?2, ?3) AND (s.value IS NOT NULL OR s.nonfinite IS NOT NULL)
 ),
 scored AS (
 	SELECT t.id, coalesce(t.task, '') AS task, coalesce(t.method, '') AS method, coalesce(t.rank, 0) AS rank,
@@ -55,6 +57,7 @@ scored AS (
 	JOIN att a ON a.trial = t.id
 	JOIN sc v ON v.attempt = a.id AND v.split = ?2 AND v.metric = w.sel AND v.rn = 1
 	JOIN sc x ON x.attempt = a.id AND x.split = ?3 AND x.metric = w.rep AND x.rn = 1
+	WHERE v.value IS NOT NULL AND x.value IS NOT NULL
 )
 SELECT id, task, method, rank, seed, hparams, attempt, val, test,
 	row_number() OVER (PARTITION BY task, method, rank, seed

@@ -14,6 +14,17 @@ type Status struct {
 	Orphans  int            `json:"orphans"`
 	Running  []Running      `json:"running"`
 	Failures []Failure      `json:"recent_failures"`
+	// Diverged are succeeded trials whose selection score is not finite.
+	Diverged []Diverged `json:"diverged"`
+}
+
+// Diverged is a trial whose latest selection score is NaN or infinite.
+type Diverged struct {
+	Trial  string `json:"trial"`
+	Task   string `json:"task,omitempty"`
+	Split  string `json:"split"`
+	Metric string `json:"metric"`
+	Value  string `json:"value"` // nan, inf or -inf
 }
 
 // Running is an attempt in progress.
@@ -106,5 +117,53 @@ func (s *Store) Status(ctx context.Context, n int) (Status, error) {
 		}
 		st.Failures = append(st.Failures, f)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return st, err
+	}
+	st.Diverged, err = s.diverged(ctx)
+	return st, err
+}
+
+// diverged finds the succeeded trials whose latest score on the selection
+// split, for the selection metric (the file's select.metric, else the
+// task's primary metric, else any metric of a task the registry does not
+// know), is not finite.
+func (s *Store) diverged(ctx context.Context) ([]Diverged, error) {
+	p, err := s.ReadProtocol(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `
+		WITH sc AS (
+			SELECT attempt, metric, nonfinite,
+				row_number() OVER (PARTITION BY attempt, metric ORDER BY source = 'runner' DESC, step DESC) AS rn
+			FROM scores WHERE split = ?)
+		SELECT t.id, coalesce(t.task, ''), sc.metric, sc.nonfinite
+		FROM trials t JOIN attempts a ON a.trial = t.id AND a.status = 'succeeded'
+		JOIN sc ON sc.attempt = a.id AND sc.rn = 1
+		WHERE t.in_file = 1 AND sc.nonfinite IS NOT NULL
+		ORDER BY t.id, sc.metric`, p.Split)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Diverged
+	for rows.Next() {
+		d := Diverged{Split: p.Split}
+		if err := rows.Scan(&d.Trial, &d.Task, &d.Metric, &d.Value); err != nil {
+			return nil, err
+		}
+		want := p.Metric
+		if want == "" {
+			want = PrimaryMetric(d.Task)
+		}
+		if want != "" && want != d.Metric {
+			continue
+		}
+		if len(out) > 0 && out[len(out)-1].Trial == d.Trial {
+			continue // one line per trial
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
 }

@@ -12,14 +12,14 @@ import (
 // strings and numbers with a `values` object of numbers (metric and eval
 // events); fastEvent reads those several times faster than encoding/json,
 // which ingestion is mostly made of. Anything it does not recognise —
-// escapes in strings, arrays, unknown keys, odd numbers — goes to
-// encoding/json, and FuzzFastEvent checks that the two always agree.
+// escapes in strings, arrays, unknown keys, odd numbers, NaN — goes to
+// slowEvent (encoding/json), and FuzzFastEvent checks that the two always
+// agree.
 func decodeEvent(line []byte, e *trainer.Event, names map[string]string) error {
 	if fastEvent(line, e, names) {
 		return nil
 	}
-	*e = trainer.Event{}
-	return jsonUnmarshal(line, e)
+	return slowEvent(line, e)
 }
 
 // scanner walks a JSON text that fastEvent accepts.

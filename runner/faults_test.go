@@ -386,3 +386,46 @@ func (d *deleteOnFinish) Finished(t *sweeps.Trial, a results.Attempt, f results.
 		os.Remove(d.db)
 	}
 }
+
+// TestNonFiniteRecorded: NaN, ±Infinity and null from a worker are stored
+// as non-finite values with the line's finite ones, and the trial whose
+// selection score is NaN shows as diverged.
+func TestNonFiniteRecorded(t *testing.T) {
+	dir := t.TempDir()
+	file := fakeSweep(t, dir, "", "nonfinite", "ok")
+	db := filepath.Join(dir, "sweep.db")
+	if sum := runSweep(t, file, db); sum.Succeeded != 2 {
+		t.Fatalf("got %+v, want 2 succeeded", sum)
+	}
+	st, err := results.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var id int64
+	var warnings int
+	st.DB().QueryRow(`SELECT a.id FROM attempts a JOIN trials t ON t.id = a.trial WHERE json_extract(t.hparams, '$.mode') = 'nonfinite'`).Scan(&id)
+	st.DB().QueryRow(`SELECT count(*) FROM events WHERE kind = 'warning' AND attempt = ?`, id).Scan(&warnings)
+	if warnings != 0 {
+		t.Errorf("got %d warnings, want none: the lines are data", warnings)
+	}
+	ms, err := st.MetricValues(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, m := range ms {
+		got[m.Name] = fmt.Sprint(m.Value)
+	}
+	want := map[string]string{"loss": "NaN", "gnorm": "+Inf", "lr": "0.5", "neg": "-Inf", "gone": "NaN"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got metrics %v, want %v", got, want)
+	}
+	status, err := st.Status(context.Background(), 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(status.Diverged) != 1 || status.Diverged[0].Metric != "acc" || status.Diverged[0].Value != results.NonFiniteNaN {
+		t.Errorf("got diverged %+v, want the nonfinite trial's acc = nan", status.Diverged)
+	}
+}

@@ -128,6 +128,12 @@ func printStatus(out io.Writer, st results.Status) {
 		}
 		tw.Flush()
 	}
+	if len(st.Diverged) > 0 {
+		fmt.Fprintf(out, "\ndiverged (%d trials whose selection score is not finite):\n", len(st.Diverged))
+		for _, d := range st.Diverged {
+			fmt.Fprintf(out, "  %s %s %s = %s\n", d.Trial, d.Split, d.Metric, d.Value)
+		}
+	}
 	if len(st.Failures) > 0 {
 		fmt.Fprintln(out, "\nrecent failures:")
 		for _, f := range st.Failures {
