@@ -20,7 +20,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks that measure their anchor in the same run",
 	}
-	cmd.AddCommand(newBenchOrchestratorCmd(), newBenchIngestCmd(), newBenchTrainerCmd())
+	cmd.AddCommand(newBenchOrchestratorCmd(), newBenchIngestCmd(), newBenchTrainerCmd(), newBenchTorchCmd())
 	return cmd
 }
 

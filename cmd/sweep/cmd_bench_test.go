@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 )
 
 // TestBenchOrchestratorCmd runs `sweep bench orchestrator` at a small size
@@ -49,5 +51,33 @@ func TestBenchOptunaTrialsBad(t *testing.T) {
 		if code != 2 || !strings.Contains(errOut, "--optuna-trials") {
 			t.Errorf("--optuna-trials %q: got exit %d, %q; want 2 and the flag named", arg, code, errOut)
 		}
+	}
+}
+
+// TestBenchTorchCmd runs `sweep bench torch` with one warm-up and one timed
+// step per contender: the Python side, the table and the ratios.
+func TestBenchTorchCmd(t *testing.T) {
+	out, errOut, code := run(t, "bench", "torch", "--warmup", "1", "--rounds", "1", "--steps-per-round", "1", "--threads", "1",
+		"--cache", t.TempDir())
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	if strings.Contains(out, "bench torch skipped: ") {
+		testenv.Skipf(t, "%s", strings.TrimSpace(out))
+	}
+	for _, want := range []string{"d=256 L=4 heads=8 kv_heads=4", "lora (ours)", "tl6 (ours)", "TL6 ÷ our LoRA: "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("got\n%s\nwant %q in it", out, want)
+		}
+	}
+	if !strings.Contains(out, "our LoRA ÷ PEFT's LoRA: ") && !strings.Contains(out, "HF PEFT skipped: ") {
+		t.Errorf("got\n%s\nwant the PEFT ratio or why there is none", out)
+	}
+}
+
+func TestBenchTorchBadFlags(t *testing.T) {
+	_, errOut, code := run(t, "bench", "torch", "--rounds", "0")
+	if code != 2 || !strings.Contains(errOut, "--rounds") {
+		t.Errorf("got exit %d, %q; want 2 and the flag named", code, errOut)
 	}
 }
