@@ -8,6 +8,7 @@ errors for directories and models the worker cannot use."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import tempfile
@@ -231,15 +232,22 @@ class TestHFWorker(HFCase):
                     params=params, **extra)
 
     def test_methods_end_to_end(self) -> None:
-        for kind, method in (("llama", "vera"), ("llama", "tl3"), ("gpt2", "tl6")):
-            with self.subTest(model=kind, method=method):
+        for kind, method, mode in (("llama", "vera", "generate"), ("llama", "tl3", "choice"), ("gpt2", "tl6", "generate"),
+                                   ("gpt2", "lora", "choice")):
+            with self.subTest(model=kind, method=method, mode=mode):
                 d = tempfile.mkdtemp(dir=self.root)
-                rc, ev = run(self.hf_spec(d, kind, method))
+                rc, ev = run(self.hf_spec(d, kind, method, mode=mode))
                 self.assertEqual(rc, 0, ev[-1])
                 self.assertEqual((ev[-1]["event"], ev[-1]["status"]), ("done", "ok"))
                 preds = [e for e in ev if e["event"] == "predictions"]
                 self.assertEqual([p["split"] for p in preds], ["validation", "test"])
-                self.assertTrue(all(os.path.getsize(p["path"]) > 0 for p in preds))
+                with open(preds[-1]["path"], encoding="utf-8") as f:
+                    lines = [json.loads(l) for l in f]
+                self.assertEqual([l["id"] for l in lines], [f"test-{i}" for i in range(4)])
+                if mode == "choice":
+                    self.assertTrue(all(len(l["choice_logprobs"]) == 3 and max(l["choice_logprobs"]) < 0 for l in lines))
+                else:
+                    self.assertTrue(all(isinstance(l["prediction"], str) for l in lines))
 
     def test_resume_gives_the_same_result(self) -> None:
         for kind, method in (("llama", "tl6"), ("gpt2", "lora")):

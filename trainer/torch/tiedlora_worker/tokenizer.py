@@ -123,7 +123,7 @@ class HFTokenizer:
     def __init__(self, path: str) -> None:
         from transformers import AutoTokenizer
 
-        self.tok = AutoTokenizer.from_pretrained(path)
+        self.tok = AutoTokenizer.from_pretrained(path, local_files_only=True)  # a directory; never the hub
         if self.tok.eos_token_id is None:
             raise ValueError(f"{path}: the tokenizer has no EOS token")
         self.eos_id = int(self.tok.eos_token_id)
