@@ -24,8 +24,9 @@ type rawCase struct {
 
 // ReadCases reads JSON Lines cases from r: one object a line, either
 // {"prediction": "...", "references": ["...", ...]} or {"logprobs": [...],
-// "gold": k, "choices": [...]}, each with an optional "id". Blank lines are
-// skipped. Errors name the line as name:line.
+// "gold": k, "choices": [...]}, each with an optional "id". A null
+// reference is left out, so cases may have different numbers of
+// references. Blank lines are skipped. Errors name the line as name:line.
 func ReadCases(r io.Reader, name string) ([]Case, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -82,12 +83,17 @@ func decodeCase(line []byte) (Case, error) {
 			return Case{}, errors.New(`no "references"`)
 		}
 		c.Prediction = *raw.Prediction
-		c.References = make([]string, len(raw.References))
-		for j, r := range raw.References {
-			if r == nil {
-				return Case{}, fmt.Errorf("reference %d is null", j+1)
+		// A null reference is absent, as sacreBLEU skips a None in a
+		// reference stream: the case has fewer references (BLEU's
+		// signature then says nrefs:var). "" stays an empty reference.
+		c.References = make([]string, 0, len(raw.References))
+		for _, r := range raw.References {
+			if r != nil {
+				c.References = append(c.References, *r)
 			}
-			c.References[j] = *r
+		}
+		if len(raw.References) > 0 && len(c.References) == 0 {
+			return Case{}, errors.New("every reference is null")
 		}
 	case choice:
 		if raw.Logprobs == nil || raw.Gold == nil || raw.Choices == nil {

@@ -11,6 +11,7 @@ func TestReadCases(t *testing.T) {
 
 {"id": "q2", "prediction": "", "references": [""]}
 {"id": 7, "logprobs": [-1.5, -0.5], "gold": 1, "choices": ["x", "y"]}
+{"prediction": "d", "references": [null, "d", null, ""]}
 `
 	got, err := ReadCases(strings.NewReader(in), "c.jsonl")
 	if err != nil {
@@ -20,6 +21,7 @@ func TestReadCases(t *testing.T) {
 		{Prediction: "a b", References: []string{"a b", "c"}, Source: "c.jsonl:1"},
 		{ID: "q2", Prediction: "", References: []string{""}, Source: "c.jsonl:3"},
 		{ID: "7", Logprobs: []float64{-1.5, -0.5}, Gold: 1, Choices: []string{"x", "y"}, Source: "c.jsonl:4"},
+		{Prediction: "d", References: []string{"d", ""}, Source: "c.jsonl:5"}, // nulls are left out
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %+v\nwant %+v", got, want)
@@ -34,7 +36,7 @@ func TestReadCasesErrors(t *testing.T) {
 		{`{"prediction": "a", "refs": ["b"]}`, `c.jsonl:1: not a JSON case object: json: unknown field "refs"`},
 		{`{"prediction": "a"}`, `c.jsonl:1: no "references"`},
 		{`{"references": ["a"]}`, `c.jsonl:1: no "prediction"`},
-		{`{"prediction": "a", "references": ["b", null]}`, "c.jsonl:1: reference 2 is null"},
+		{`{"prediction": "a", "references": [null, null]}`, "c.jsonl:1: every reference is null"},
 		{`{"prediction": "a", "references": "b"}`, "c.jsonl:1: not a JSON case object"},
 		{`{"logprobs": [-1], "choices": ["a"]}`, `c.jsonl:1: a multiple-choice case needs "logprobs", "gold" and "choices"`},
 		{`{"logprobs": [-1], "gold": 0.5, "choices": ["a"]}`, "c.jsonl:1: not a JSON case object"},

@@ -61,17 +61,21 @@ func GSM8KOpenAI(completion string) string {
 // GSM8KNormalize is the normalisation of lm-eval's exact_match for gsm8k,
 // applied to both the extracted answer and the gold answer: the
 // regexes_to_ignore ",", "\$", "(?s).*#### " and "\.$" are deleted in that
-// order, then the text is lowercased (ignore_case).
+// order, then the text is lowercased (ignore_case). lm-eval puts the
+// strings into a numpy array after each deletion, and numpy's fixed-width
+// strings lose trailing NULs, so "18\x00" equals "18" and "5.\x00" loses
+// its period.
 func GSM8KNormalize(s string) string {
-	s = strings.ReplaceAll(s, ",", "")
-	s = strings.ReplaceAll(s, "$", "")
+	trim := func(s string) string { return strings.TrimRight(s, "\x00") }
+	s = trim(strings.ReplaceAll(s, ",", ""))
+	s = trim(strings.ReplaceAll(s, "$", ""))
 	// (?s).*#### is greedy: everything up to the last "#### " goes.
 	if i := strings.LastIndex(s, "#### "); i >= 0 {
-		s = s[i+len("#### "):]
+		s = trim(s[i+len("#### "):])
 	}
 	// Python's $ also matches just before a final newline.
 	if strings.HasSuffix(s, ".") {
-		s = s[:len(s)-1]
+		s = trim(s[:len(s)-1])
 	} else if strings.HasSuffix(s, ".\n") {
 		s = s[:len(s)-2] + "\n"
 	}

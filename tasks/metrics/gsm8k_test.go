@@ -53,3 +53,22 @@ func TestGSM8KVectors(t *testing.T) {
 		})
 	}
 }
+
+// lm-eval's exact_match rebuilds a numpy array after each regex, and numpy
+// drops trailing NULs; the wants were computed with lm-eval's regexes and
+// numpy 1.24.
+func TestGSM8KNormalizeNUL(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"#### 18\x00", "18"},
+		{"5.\x00", "5"},
+		{"5\x00.", "5"},
+		{"#### 1,000.\x00\n", "1000.\x00\n"},
+		{"18\x00\x00x", "18\x00\x00x"},
+		{"$\x00", ""},
+		{"A.\n\x00", "a\n"},
+	} {
+		if got := GSM8KNormalize(tc.in); got != tc.want {
+			t.Errorf("GSM8KNormalize(%q): got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
