@@ -24,10 +24,14 @@ gsm8k (lm-evaluation-harness and OpenAI extraction), accuracy
 F1 and ROUGE-L).
 
 Cases come either as JSON Lines (--input), one object a line:
-  {"prediction": "...", "references": ["...", ...]}
+  {"prediction": "...", "references": ["...", null, ...]}
   {"logprobs": [...], "gold": k, "choices": [...]}     (accuracy)
-or as plain text files with one segment a line (--pred and one --ref per
-reference). A file name "-" reads standard input. See docs/metrics.md.`,
+where a null reference is absent, so that cases may have different numbers
+of references (sacreBLEU's None; BLEU's signature then says nrefs:var); or
+as plain text files with one segment a line (--pred and one --ref per
+reference), where every line is a reference, an empty one included, as in
+sacreBLEU's command. A file name "-" reads standard input. See
+docs/metrics.md.`,
 		Args: cobra.NoArgs,
 		RunE: runScore,
 	}

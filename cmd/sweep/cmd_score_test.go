@@ -90,6 +90,22 @@ func TestScoreBLEUJSON(t *testing.T) {
 	}
 }
 
+// A null reference is absent, as a None in a sacreBLEU reference stream:
+// the first segment has only its second reference, and the signature says
+// nrefs:var. The want is sacreBLEU 2.6.0's corpus_score with streams
+// [None, r1b, r1c] and [r2a, r2b, r2c].
+func TestScoreBLEUNullReference(t *testing.T) {
+	cases := strings.Replace(readmeJSON, `["The dog bit the man.", `, `[null, `, 1)
+	out, errOut, code := scoreCLI(t, cases, "score", "--metric", "bleu", "--input", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	want := "BLEU|nrefs:var|case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0 = 29.44 82.4/42.9/27.3/12.5 (BP = 0.889 ratio = 0.895 hyp_len = 17 ref_len = 19)\n"
+	if out != want {
+		t.Errorf("got %q, want %q", out, want)
+	}
+}
+
 // TestScoreOptions checks that flags and SWEEP_* variables reach the metric.
 func TestScoreOptions(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"cases.jsonl": readmeJSON})
@@ -185,6 +201,7 @@ func TestScoreBadInput(t *testing.T) {
 		"hyp.txt":     readmeHyps,
 		"short.txt":   "one line\n",
 		"noref.jsonl": `{"prediction": "a", "references": []}`,
+		"null.jsonl":  `{"prediction": "a", "references": [null]}`,
 		"empty.jsonl": "\n",
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
@@ -197,6 +214,7 @@ func TestScoreBadInput(t *testing.T) {
 		{"invalid UTF-8", []string{"--metric", "rouge", "--pred", p("latin1.txt"), "--ref", p("latin1.txt")}, "latin1.txt:2: invalid UTF-8"},
 		{"line counts differ", []string{"--metric", "bleu", "--pred", p("hyp.txt"), "--ref", p("short.txt")}, "short.txt has 1 lines but " + p("hyp.txt") + " has 3"},
 		{"no references", []string{"--metric", "squad", "--input", p("noref.jsonl")}, "noref.jsonl:1: no references"},
+		{"only null references", []string{"--metric", "bleu", "--input", p("null.jsonl")}, "null.jsonl:1: every reference is null"},
 		{"no metric", []string{"--input", p("cases.jsonl")}, "--metric is required"},
 		{"unknown metric", []string{"--metric", "meteor", "--input", p("cases.jsonl")}, `unknown metric "meteor"`},
 		{"both forms", []string{"--metric", "bleu", "--input", p("cases.jsonl"), "--pred", p("hyp.txt")}, "either --input or --pred"},
