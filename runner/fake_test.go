@@ -153,7 +153,7 @@ func fakeOrchestrator(file, db string) int {
 	if mark := os.Getenv("RUNNER_PAUSE_AT_START"); mark != "" {
 		// Stand still between starting a worker and recording its pid,
 		// as an orchestrator stopped there would, until killed.
-		opt.hook = func(_, dir string) {
+		opt.Failpoint = func(_, dir string) {
 			// The worker is running once its supervisor's file is there.
 			for {
 				if _, err := os.Stat(filepath.Join(dir, supervisorFile)); err == nil {

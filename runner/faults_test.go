@@ -429,3 +429,28 @@ func TestNonFiniteRecorded(t *testing.T) {
 		t.Errorf("got diverged %+v, want the nonfinite trial's acc = nan", status.Diverged)
 	}
 }
+
+// TestAdoptSupervisorBeforeItsFile: an attempt whose pid was recorded but
+// whose supervisor had not written its file when the orchestrator died is
+// adopted as supervised: its exit status is read, not lost.
+func TestAdoptSupervisorBeforeItsFile(t *testing.T) {
+	dir := t.TempDir()
+	self, _ := os.Executable()
+	gate := filepath.Join(dir, "gate")
+	cmd := exec.Command(self, "supervise", dir, "/bin/sh", "-c", "while [ ! -e "+gate+" ]; do sleep 0.01; done; exit 4")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	waitFile(t, filepath.Join(dir, supervisorFile))
+	os.Rename(filepath.Join(dir, supervisorFile), filepath.Join(dir, "moved")) // as if not written yet
+	start, _ := processStart(cmd.Process.Pid)
+	p, ok := (&Local{}).Adopt(results.Attempt{PID: cmd.Process.Pid, PIDStart: start, Dir: dir})
+	if !ok {
+		t.Fatal("the live supervisor was not adopted")
+	}
+	os.WriteFile(gate, nil, 0o644)
+	if ex := p.Wait(); !ex.Known || ex.Code != 4 {
+		t.Errorf("got exit %+v, want the known status 4", ex)
+	}
+}

@@ -243,9 +243,21 @@ func (l *Local) Adopt(a results.Attempt) (Process, bool) {
 	case ok && !sup.Abandoned && alive(sup.PID, sup.PIDStart):
 		return &adopted{pid: sup.PID, start: sup.PIDStart, dir: a.Dir, supervised: true}, true
 	case !ok && a.PID != 0 && alive(a.PID, a.PIDStart):
-		return &adopted{pid: a.PID, start: a.PIDStart}, true // a worker started before supervisors
+		// A supervisor that has not written its file yet, or a worker
+		// started before there were supervisors.
+		return &adopted{pid: a.PID, start: a.PIDStart, dir: a.Dir, supervised: isSupervisor(a.PID)}, true
 	}
 	return nil, false
+}
+
+// isSupervisor says whether a process runs as `… supervise …`.
+func isSupervisor(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return false
+	}
+	args := strings.Split(string(b), "\x00")
+	return len(args) > 1 && args[1] == "supervise"
 }
 
 type child struct {

@@ -49,9 +49,10 @@ type Options struct {
 	// instead of returning a *results.LeaseHeldError.
 	WaitLease bool
 
-	// hook, for tests, is called at named points of an attempt: "started"
-	// after the worker starts and before its pid is recorded.
-	hook func(point, dir string)
+	// Failpoint, for tests and fault campaigns, is called at named points
+	// of an attempt: "started" after the worker starts and before its pid
+	// is recorded, with the attempt directory.
+	Failpoint func(point, dir string)
 }
 
 // Runner runs one sweep.
@@ -506,8 +507,8 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 		}
 		return a, failed(KindStart, fmt.Sprintf("starting %s: %v", args[0], err), "")
 	}
-	if r.opt.hook != nil {
-		r.opt.hook("started", a.Dir)
+	if r.opt.Failpoint != nil {
+		r.opt.Failpoint("started", a.Dir)
 	}
 	pid, start := p.PID()
 	host, _ := os.Hostname()

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -136,15 +137,24 @@ func Supervise(args []string) int {
 	me.Host, _ = os.Hostname()
 	b, _ := json.Marshal(me)
 	if err := writeExclusive(filepath.Join(dir, supervisorFile), b); err != nil {
-		fmt.Fprintf(os.Stderr, "sweep supervise: %v: the attempt was given up before it began; not starting the worker\n", err)
+		if errors.Is(err, os.ErrExist) {
+			err = fmt.Errorf("%w: the attempt was given up before it began", err)
+		}
+		fmt.Fprintf(os.Stderr, "sweep supervise: %v; not starting the worker\n", err)
+		return 75
+	}
+	// The exit status must be recordable on a disk that fills up while the
+	// worker runs: its file's space is taken now.
+	reserved := filepath.Join(dir, "."+exitFile+".reserved")
+	if err := os.WriteFile(reserved, bytes.Repeat([]byte{' '}, exitRecordSize), 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "sweep supervise: %v; not starting the worker\n", err)
 		return 75
 	}
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		b, _ := json.Marshal(exitInfo{Code: -1, StartError: err.Error()})
-		if werr := writeAtomic(filepath.Join(dir, exitFile), b); werr != nil {
+		if werr := recordExit(reserved, filepath.Join(dir, exitFile), exitInfo{Code: -1, StartError: err.Error()}); werr != nil {
 			fmt.Fprintf(os.Stderr, "sweep supervise: %v\n", werr)
 		}
 		fmt.Fprintf(os.Stderr, "sweep supervise: %v\n", err)
@@ -166,9 +176,7 @@ func Supervise(args []string) int {
 		}
 	}
 	ex := exitOf(cmd, nil)
-	info := exitInfo{Code: ex.Code, Signal: ex.Signal}
-	b, _ = json.Marshal(info)
-	if err := writeAtomic(filepath.Join(dir, exitFile), b); err != nil {
+	if err := recordExit(reserved, filepath.Join(dir, exitFile), exitInfo{Code: ex.Code, Signal: ex.Signal}); err != nil {
 		fmt.Fprintf(os.Stderr, "sweep supervise: recording the exit status: %v\n", err)
 	}
 	killLeftovers(pid)
@@ -179,6 +187,35 @@ func Supervise(args []string) int {
 		return 128
 	}
 	return ex.Code
+}
+
+// exitRecordSize is the space reserved for exitFile: JSON padded with
+// spaces, which JSON ignores.
+const exitRecordSize = 512
+
+// recordExit writes e into the reserved file, in place (no new blocks on
+// a full disk), and renames it to path.
+func recordExit(reserved, path string, e exitInfo) error {
+	b, _ := json.Marshal(e)
+	if len(b) > exitRecordSize {
+		e.StartError = e.StartError[:exitRecordSize/2]
+		b, _ = json.Marshal(e)
+	}
+	f, err := os.OpenFile(reserved, os.O_WRONLY, 0)
+	if err != nil {
+		return writeAtomic(path, b)
+	}
+	_, err = f.WriteAt(append(b, bytes.Repeat([]byte{' '}, exitRecordSize-len(b))...), 0)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(reserved, path)
 }
 
 // prSetChildSubreaper is PR_SET_CHILD_SUBREAPER of <linux/prctl.h>.

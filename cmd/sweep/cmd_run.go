@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -132,6 +133,16 @@ func runRun(cmd *cobra.Command, args []string) error {
 		opt.MaxRetries = &n
 	}
 	opt.WaitLease = v.GetBool("wait")
+	if os.Getenv("SWEEP_FAILPOINT") == "stop-after-start" {
+		// For fault campaigns (scripts/faults): the orchestrator stops
+		// itself between starting a worker and recording its pid.
+		var once sync.Once
+		opt.Failpoint = func(point, _ string) {
+			if point == "started" {
+				once.Do(func() { syscall.Kill(os.Getpid(), syscall.SIGSTOP) })
+			}
+		}
+	}
 	r := runner.New(s, store, opt)
 	ctx, stop := context.WithCancel(cmd.Context())
 	defer stop()
