@@ -95,6 +95,10 @@ type refRow struct {
 		Flexible   []string  `json:"flexible-extract"`
 		StrictEM   []float64 `json:"strict-match exact_match"` // per reference
 		FlexibleEM []float64 `json:"flexible-extract exact_match"`
+		// exact_match's normalisation of every text and extraction
+		Normalized         []string `json:"normalized"`
+		StrictNormalized   []string `json:"strict-match normalized"`
+		FlexibleNormalized []string `json:"flexible-extract normalized"`
 	} `json:"gsm8k"`
 }
 
@@ -565,6 +569,16 @@ func (d *differ) chunk(k int, ch diffChunk, cases []Case, ours *chunkScores, row
 		}
 		d.eqStrings(i, -1, "gsm8k strict-match", strict, g.Strict)
 		d.eqStrings(i, -1, "gsm8k flexible-extract", flex, g.Flexible)
+		norm := func(xs []string) []string {
+			out := make([]string, len(xs))
+			for x, s := range xs {
+				out[x] = GSM8KNormalize(s)
+			}
+			return out
+		}
+		d.eqStrings(i, -1, "gsm8k normalized", norm(texts), g.Normalized)
+		d.eqStrings(i, -1, "gsm8k normalized strict-match", norm(strict), g.StrictNormalized)
+		d.eqStrings(i, -1, "gsm8k normalized flexible-extract", norm(flex), g.FlexibleNormalized)
 		sEM := make([]float64, len(c.References))
 		fEM := make([]float64, len(c.References))
 		for x, r := range c.References {

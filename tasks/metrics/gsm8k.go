@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // GSM8K answer extraction and exact match as lm-evaluation-harness's gsm8k
@@ -61,10 +62,11 @@ func GSM8KOpenAI(completion string) string {
 // GSM8KNormalize is the normalisation of lm-eval's exact_match for gsm8k,
 // applied to both the extracted answer and the gold answer: the
 // regexes_to_ignore ",", "\$", "(?s).*#### " and "\.$" are deleted in that
-// order, then the text is lowercased (ignore_case). lm-eval puts the
-// strings into a numpy array after each deletion, and numpy's fixed-width
-// strings lose trailing NULs, so "18\x00" equals "18" and "5.\x00" loses
-// its period.
+// order, then the text is lowercased (ignore_case). lm-eval puts each
+// string alone into a numpy array after each step, and numpy's fixed-width
+// strings bring two quirks: trailing NULs go ("18\x00" equals "18", and
+// "5.\x00" loses its period), and lowercasing keeps the width, so "İx"
+// lowers to "i\u0307" and "İ" to "i".
 func GSM8KNormalize(s string) string {
 	trim := func(s string) string { return strings.TrimRight(s, "\x00") }
 	s = trim(strings.ReplaceAll(s, ",", ""))
@@ -79,7 +81,17 @@ func GSM8KNormalize(s string) string {
 	} else if strings.HasSuffix(s, ".\n") {
 		s = s[:len(s)-2] + "\n"
 	}
-	return pyLower(s)
+	width := utf8.RuneCountInString(s)
+	s = pyLower(s)
+	if utf8.RuneCountInString(s) > width { // only İ lengthens
+		cut := 0
+		for range width {
+			_, n := utf8.DecodeRuneInString(s[cut:])
+			cut += n
+		}
+		s = trim(s[:cut])
+	}
+	return s
 }
 
 // GSM8KScore is the outcome of one response against one gold answer.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 import sys
 import time
 from collections import Counter
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 try:
+    import numpy as np
     import rouge_score
     import sacrebleu
     import yaml
@@ -73,6 +75,18 @@ def gsm8k_task() -> tuple[dict[str, list[Any]], Json]:
     (metric,) = [m for m in task["metric_list"] if m["metric"] == "exact_match"]
     kwargs = {k: metric[k] for k in ("regexes_to_ignore", "ignore_case", "ignore_punctuation")}
     return pipelines, kwargs
+
+
+def em_normalize(text: str, kwargs: Json) -> str:
+    """What exact_match_hf_evaluate compares for one string, step by step as
+    it does them (a numpy array per step, then np.char.lower): the tool itself
+    returns only the mean, which hides most differences."""
+    arr = np.asarray([text])
+    for pattern in kwargs["regexes_to_ignore"]:
+        arr = np.array([re.sub(pattern, "", x) for x in arr])
+    if kwargs["ignore_case"]:
+        arr = np.char.lower(arr)
+    return str(arr[0])
 
 
 def run_filters(pipeline: list[Any], texts: Sequence[str]) -> list[str]:
@@ -202,9 +216,11 @@ def main(argv: list[str]) -> None:
         for name in pipelines:
             got = [next(extracted[name]) for _ in range(1 + len(refs))]
             gsm[name] = got
+            gsm[name + " normalized"] = [em_normalize(x, em_kwargs) for x in got]
             gsm[name + " exact_match"] = [
                 float(exact_match_hf_evaluate(predictions=[got[0]], references=[r], **em_kwargs)["exact_match"])
                 for r in refs]
+        gsm["normalized"] = [em_normalize(x, em_kwargs) for x in [hyp, *refs]]
         row["gsm8k"] = gsm
 
     lines = [score_chunk(k, ch, cases, out) for k, ch in enumerate(chunks)]
