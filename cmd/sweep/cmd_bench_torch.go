@@ -22,7 +22,10 @@ v_proj (alpha = r, no dropout, frozen base, AdamW) on one batch of 8 × 128
 random tokens with: HF PEFT's LoRA, this worker's LoRA, this worker's TL6,
 and for reference this worker's LoRA on the fused qkv target (one A shared
 by q, k and v). Every contender trains its own copy of the model in one
-Python process with the same torch threads. After warm-up steps, the timed
+Python process with the same torch threads (--threads, default every CPU)
+and OPENBLAS_NUM_THREADS=1 (--blas-threads: OpenBLAS's own threads inside
+torch's oversubscribe the cores and make steps on a busy machine many times
+slower). After warm-up steps, the timed
 steps run in rounds, one block per contender, the order rotating; the
 figure is the median step time.
 
@@ -38,6 +41,7 @@ needs torch and transformers, and peft for the PEFT row.`,
 			}
 			cfg := torchbench.Default
 			cfg.Threads = v.GetInt("threads")
+			cfg.BLASThreads = v.GetInt("blas-threads")
 			cfg.Warmup = v.GetInt("warmup")
 			cfg.Rounds = v.GetInt("rounds")
 			cfg.StepsPerRound = v.GetInt("steps-per-round")
@@ -64,6 +68,7 @@ needs torch and transformers, and peft for the PEFT row.`,
 	cmd.Flags().String("python", "", "a Python with torch, transformers and peft (default: $TIEDLORA_PYTHON, the project's .venv, python3)")
 	cmd.Flags().String("cache", "", "where the worker package is extracted (default: the user cache directory)")
 	cmd.Flags().Int("threads", 0, "torch threads, the same for every contender (default: the number of CPUs)")
+	cmd.Flags().Int("blas-threads", torchbench.Default.BLASThreads, "OPENBLAS_NUM_THREADS for the Python process (0: leave it as it is); OpenBLAS's own threads inside torch's oversubscribe the cores")
 	cmd.Flags().Int("warmup", torchbench.Default.Warmup, "untimed steps per contender")
 	cmd.Flags().Int("rounds", torchbench.Default.Rounds, "rounds of timed steps")
 	cmd.Flags().Int("steps-per-round", torchbench.Default.StepsPerRound, "timed steps per contender in each round")
@@ -78,8 +83,12 @@ func printTorchBench(out io.Writer, res *torchbench.Result) {
 	c := res.Config
 	fmt.Fprintf(out, "LlamaForCausalLM d=%d L=%d heads=%d kv_heads=%d ffn=%d vocab=%d (%d parameters), float32; batch %d × %d tokens, rank %d\n",
 		c.Arch.Hidden, c.Arch.Layers, c.Arch.Heads, c.Arch.KVHeads, c.Arch.FFN, c.Arch.Vocab, res.Params, c.Batch, c.Seq, c.Rank)
-	fmt.Fprintf(out, "torch %s, transformers %s, peft %s, %d threads; median of %d timed steps each after %d warm-up\n",
-		res.Torch, res.Transformers, orNone(res.PEFT), res.Threads, c.Rounds*c.StepsPerRound, c.Warmup)
+	blas := "as set"
+	if c.BLASThreads > 0 {
+		blas = fmt.Sprint(c.BLASThreads)
+	}
+	fmt.Fprintf(out, "torch %s, transformers %s, peft %s; %d torch threads, OPENBLAS_NUM_THREADS %s; median of %d timed steps each after %d warm-up\n",
+		res.Torch, res.Transformers, orNone(res.PEFT), res.Threads, blas, c.Rounds*c.StepsPerRound, c.Warmup)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADAPTER\tTARGETS\tTRAINABLE\tSTEP (MEDIAN)\tMIN – MAX\tTOKENS/S")
 	for _, r := range res.Rows {

@@ -39,7 +39,13 @@ type Config struct {
 	Seq     int          `json:"seq"`
 	Rank    int          `json:"rank"`
 	Threads int          `json:"threads"`
-	Warmup  int          `json:"warmup"`
+	// BLASThreads is OPENBLAS_NUM_THREADS for the Python process. OpenBLAS
+	// (Debian's torch multiplies through it) starts its own spinning
+	// threads inside each of torch's, and 2 × 2 threads on 2 busy cores made
+	// steps 10–20× slower here, so the default is 1: GEMMs single-threaded,
+	// torch's own ops on Threads.
+	BLASThreads int `json:"blas_threads"`
+	Warmup      int `json:"warmup"`
 	// Rounds × StepsPerRound timed steps per contender, one block per
 	// contender a round, the order rotating.
 	Rounds        int      `json:"rounds"`
@@ -55,7 +61,7 @@ type Config struct {
 var Default = Config{
 	Arch: trainer.Arch{Name: "llama-bench", Vocab: 1000, Hidden: 256, Layers: 4, Heads: 8, KVHeads: 4, FFN: 688,
 		Context: 128, MLP: "swiglu", Norm: "rmsnorm", Positions: "rope"},
-	Batch: 8, Seq: 128, Rank: 8, Warmup: 3, Rounds: 10, StepsPerRound: 2,
+	Batch: 8, Seq: 128, Rank: 8, BLASThreads: 1, Warmup: 3, Rounds: 10, StepsPerRound: 2,
 	Targets: []string{"q", "k", "v"}, Extra: true, Seed: 1,
 }
 
@@ -173,6 +179,9 @@ func Measure(ctx context.Context, cfg Config, python, cacheDir string, progress 
 	}
 	// Offline: the model is built from a config, and nothing may download.
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+pp, "PYTHONUNBUFFERED=1", "HF_HUB_OFFLINE=1", "TRANSFORMERS_OFFLINE=1")
+	if cfg.BLASThreads > 0 {
+		cmd.Env = append(cmd.Env, fmt.Sprintf("OPENBLAS_NUM_THREADS=%d", cfg.BLASThreads))
+	}
 	cmd.Stdout = &stdout
 	if progress != nil {
 		cmd.Stderr = io.MultiWriter(&stderr, progress)
