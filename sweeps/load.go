@@ -102,6 +102,7 @@ func (l *loader) parse(name string, data []byte) *Sweep {
 	l.checkMethods()
 	l.checkTasks()
 	l.buildAxes()
+	l.checkInputs()
 	if len(d.errs) > 0 {
 		return nil
 	}

@@ -1,6 +1,10 @@
 package trainer
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"math/bits"
+)
 
 // Count is the parameter budget of one method at one rank on one model.
 type Count struct {
@@ -35,29 +39,38 @@ func CountParams(a Arch, m Method, rank int, targets []string) (Count, error) {
 		targets = DefaultTargets
 	}
 	c := Count{ByComponent: map[string]int64{"A": 0, "B": 0, "u": 0, "v": 0}, Base: a.BaseParams()}
+	// Counts are checked for overflow: a huge rank or model must be an
+	// error, never a wrapped negative count.
+	var ov overflow
 	for _, t := range targets {
 		din, dout, err := a.TargetShape(t)
 		if err != nil {
 			return Count{}, err
 		}
+		if w := min(din, dout); rank > w {
+			return Count{}, fmt.Errorf("rank %d exceeds the adapted width %d of %s (%d×%d): a rank above it adds nothing", rank, w, t, din, dout)
+		}
 		r, L := int64(rank), int64(a.Layers)
-		sizes := map[string]int64{"A": r * int64(din), "B": int64(dout) * r, "u": r, "v": int64(dout)}
+		sizes := map[string]int64{"A": ov.mul(r, int64(din)), "B": ov.mul(int64(dout), r), "u": r, "v": int64(dout)}
 		for _, name := range ComponentNames {
 			comp := m.Component(name)
 			n := sizes[name]
 			if !comp.Tied {
-				n *= L
+				n = ov.mul(n, L)
 			}
 			switch {
 			case comp.Train:
-				c.ByComponent[name] += n
-				c.Trainable += n
+				c.ByComponent[name] = ov.add(c.ByComponent[name], n)
+				c.Trainable = ov.add(c.Trainable, n)
 			case name == "A" || name == "B":
-				c.Frozen += n
+				c.Frozen = ov.add(c.Frozen, n)
 			}
 		}
 		// LoRA: A and B per layer, trained.
-		c.LoRA += L * (sizes["A"] + sizes["B"])
+		c.LoRA = ov.add(c.LoRA, ov.mul(L, ov.add(sizes["A"], sizes["B"])))
+	}
+	if ov {
+		return Count{}, fmt.Errorf("rank %d on this model: the parameter count overflows 64 bits", rank)
 	}
 	if c.LoRA > 0 {
 		c.PercentOfLoRA = 100 * float64(c.Trainable) / float64(c.LoRA)
@@ -66,4 +79,26 @@ func CountParams(a Arch, m Method, rank int, targets []string) (Count, error) {
 		c.PercentOfBase = 100 * float64(c.Trainable) / float64(c.Base)
 	}
 	return c, nil
+}
+
+// overflow notes whether any step of a count left int64's range; the
+// steps' operands are never negative.
+type overflow bool
+
+func (o *overflow) mul(a, b int64) int64 {
+	hi, lo := bits.Mul64(uint64(a), uint64(b))
+	if a < 0 || b < 0 || hi != 0 || lo > math.MaxInt64 {
+		*o = true
+		return 0
+	}
+	return int64(lo)
+}
+
+func (o *overflow) add(a, b int64) int64 {
+	s := a + b
+	if a < 0 || b < 0 || s < 0 {
+		*o = true
+		return 0
+	}
+	return s
 }
