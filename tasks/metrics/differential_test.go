@@ -201,7 +201,8 @@ func runDifferential(t *testing.T, py string, seed uint64, n int) bool {
 		seed, len(gen), len(chunks), header.Versions, d.n, d.kinds, pyTime.Seconds(), header.Seconds,
 		goTime.Seconds(), time.Since(start).Seconds())
 	if d.n > 0 {
-		t.Errorf("seed %d: %d mismatches in %d cases (the first %d above in full): %v", seed, d.n, len(gen), min(d.n, maxShown), d.kinds)
+		t.Errorf("seed %d: %d mismatches in %d cases (the first %d above in full, the next %d in a line each): %v",
+			seed, d.n, len(gen), min(d.n, maxShown), min(max(d.n-maxShown, 0), maxListed), d.kinds)
 	}
 	return d.n == 0
 }
@@ -261,9 +262,12 @@ func nonNullRefs(refs []*string) []string {
 	return out
 }
 
-// maxShown is how many mismatches are reported in full; the rest are
-// counted by kind.
-const maxShown = 20
+// The first maxShown mismatches are reported in full, the next maxListed
+// in a line each; all are counted by kind.
+const (
+	maxShown  = 20
+	maxListed = 500
+)
 
 type differ struct {
 	t      *testing.T
@@ -283,7 +287,15 @@ func (d *differ) mismatch(i, k int, what, detail string) {
 		kind = kind[:j]
 	}
 	d.kinds[kind]++
+	if d.n > maxShown+maxListed {
+		return
+	}
 	if d.n > maxShown {
+		where := fmt.Sprintf("case %d", i)
+		if i < 0 {
+			where = fmt.Sprintf("corpus %d", k)
+		}
+		d.t.Errorf("seed %d %s: %s: %.200s", d.seed, where, what, detail)
 		return
 	}
 	var b strings.Builder
