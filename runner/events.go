@@ -220,7 +220,7 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 		}
 		b.DoneStatus = in.done
 	case trainer.EventProgress:
-		in.phase = Progress{Phase: e.Phase, Step: e.Step, Total: int(e.Total)}
+		in.phase = Progress{Phase: cleanText(e.Phase), Step: e.Step, Total: int(e.Total)}
 	case trainer.EventHeartbeat:
 	default:
 		keep()

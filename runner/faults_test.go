@@ -454,3 +454,36 @@ func TestAdoptSupervisorBeforeItsFile(t *testing.T) {
 		t.Errorf("got exit %+v, want the known status 4", ex)
 	}
 }
+
+// TestExitCodeStored: an attempt's exit status is kept; a signal leaves
+// it empty and is named in the error.
+func TestExitCodeStored(t *testing.T) {
+	dir := t.TempDir()
+	file := fakeSweep(t, dir, "max_retries: 0\n", "ok", "exit1", "signal")
+	text, _ := os.ReadFile(file)
+	os.WriteFile(file, bytes.Replace(text, []byte("max_retries: 1\n"), nil, 1), 0o644)
+	db := filepath.Join(dir, "sweep.db")
+	runSweep(t, file, db)
+	st, err := results.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := st.DB().Query(`SELECT json_extract(t.hparams, '$.mode'), coalesce(a.exit_code, -99), coalesce(a.error, '')
+		FROM attempts a JOIN trials t ON t.id = a.trial`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]string{}
+	for rows.Next() {
+		var mode, msg string
+		var code int
+		rows.Scan(&mode, &code, &msg)
+		got[mode] = fmt.Sprintf("%d %s", code, msg)
+	}
+	want := map[string]string{"ok": "0 ", "exit1": "1 exit status 1: something broke", "signal": "-99 killed by SIGKILL"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}

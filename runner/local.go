@@ -302,7 +302,7 @@ func exitOf(cmd *exec.Cmd, err error) Exit {
 		return Exit{Known: true, Code: -1}
 	}
 	if ws, ok := st.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return Exit{Known: true, Code: -1, Signal: ws.Signal().String()}
+		return Exit{Known: true, Code: -1, Signal: sigName(ws.Signal())}
 	}
 	var ee *exec.ExitError
 	if err != nil && !errors.As(err, &ee) {

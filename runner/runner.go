@@ -671,8 +671,20 @@ func (r *Runner) drain(ctx context.Context, attempt int64, tl *tailer, in *inges
 	}
 }
 
-// judge decides how an attempt ended.
+// judge decides how an attempt ended, with the worker's exit status when
+// it is known and the message cleaned of terminal control sequences (it
+// is printed, and it holds what a worker wrote).
 func (r *Runner) judge(ex Exit, in *ingester, stopReason, dir string, events bool, limit time.Duration) results.Finish {
+	f := r.judgeEnd(ex, in, stopReason, dir, events, limit)
+	if ex.Known && ex.Signal == "" && ex.Kind == "" && ex.Code >= 0 {
+		code := ex.Code
+		f.ExitCode = &code
+	}
+	f.Error = cleanText(f.Error)
+	return f
+}
+
+func (r *Runner) judgeEnd(ex Exit, in *ingester, stopReason, dir string, events bool, limit time.Duration) results.Finish {
 	ok := results.Finish{Status: results.AttemptSucceeded, TrialState: results.TrialSucceeded}
 	exitedZero := ex.Known && ex.Code == 0 && ex.Signal == ""
 	if in.done == trainer.StatusOK && (exitedZero || !ex.Known) {

@@ -132,7 +132,7 @@ func TestWorkerFaults(t *testing.T) {
 	}{
 		{"ok", "succeeded", "", "", points},
 		{"exit1", "failed failed", KindCrash, "exit status 1: something broke", 0},
-		{"signal", "failed failed", KindSignal, "killed by killed", 0},
+		{"signal", "failed failed", KindSignal, "killed by SIGKILL", 0},
 		{"hang", "failed failed", KindTimeout, "no event for 1s: killed", 0},
 		{"garbage", "succeeded", "", "", points},
 		{"afterdone", "succeeded", "", "", points},
