@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
@@ -42,9 +43,18 @@ type writeReq struct {
 const busyTimeout = 30 * time.Second
 
 func dsn(path string, readOnly bool) string {
+	return dsnWith(path, readOnly, false)
+}
+
+// dsnWith's immutable opens a database no one can be writing (its folder
+// is read-only) without the -shm file a WAL reader otherwise makes.
+func dsnWith(path string, readOnly, immutable bool) string {
 	q := url.Values{}
 	q.Set("_busy_timeout", fmt.Sprint(busyTimeout.Milliseconds()))
 	q.Set("_foreign_keys", "on")
+	if immutable {
+		q.Set("immutable", "1")
+	}
 	if readOnly {
 		q.Set("mode", "ro")
 	} else {
@@ -102,7 +112,18 @@ func OpenReader(path string) (*Store, error) {
 		return nil, err
 	}
 	var v int
-	if err := r.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+	err = r.QueryRow("PRAGMA user_version").Scan(&v)
+	if err != nil && !writable(filepath.Dir(path)) {
+		// A read-only run folder (a read-only mount, an archive): SQLite
+		// cannot make the -shm file a WAL reader needs, and no writer can
+		// be at work there.
+		r.Close()
+		if r, err = sql.Open("sqlite3", dsnWith(path, true, true)); err != nil {
+			return nil, err
+		}
+		err = r.QueryRow("PRAGMA user_version").Scan(&v)
+	}
+	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -111,6 +132,11 @@ func OpenReader(path string) (*Store, error) {
 		return nil, fmt.Errorf("%s: schema version %d is newer than this program's %d", path, v, len(migrations))
 	}
 	return &Store{path: path, r: r}, nil
+}
+
+// writable says whether this process may create files in dir.
+func writable(dir string) bool {
+	return syscall.Access(dir, 2 /* W_OK */) == nil
 }
 
 // Path is the database file.
