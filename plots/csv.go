@@ -12,7 +12,7 @@ import (
 // writeResultsCSV writes results.csv: one row per task, method and rank,
 // planned or not yet run.
 func writeResultsCSV(w io.Writer, a *results.Analysis) error {
-	cw := csv.NewWriter(w)
+	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "rank", "metric", "trainable_params", "percent_of_baseline",
 		"n_seeds", "n_planned", "selected_hparams", "select_split", "select_metric", "val_mean", "val_std",
 		"test_mean", "test_std", "test_ci_low", "test_ci_high", "trials", "done", "failed", "running", "missing", "status"})
@@ -30,7 +30,7 @@ func writeResultsCSV(w io.Writer, a *results.Analysis) error {
 
 // writeStabilityCSV writes stability.csv: one row per task and method.
 func writeStabilityCSV(w io.Writer, a *results.Analysis) error {
-	cw := csv.NewWriter(w)
+	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "ranks", "means", "stds", "best_rank", "best", "range", "drop", "drop_rank", "drop_pct",
 		"noise", "baseline_best", "baseline_rank", "within_eps_ranks", "verdict"})
 	for _, s := range a.Stability {
@@ -54,7 +54,7 @@ func writeStabilityCSV(w io.Writer, a *results.Analysis) error {
 
 // writeFrontsCSV writes fronts.csv: every point with its place on the front.
 func writeFrontsCSV(w io.Writer, a *results.Analysis) error {
-	cw := csv.NewWriter(w)
+	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "rank", "trainable_params", "test_mean", "test_std", "n_seeds", "on_front"})
 	for _, f := range a.Fronts {
 		for _, p := range f.Points {
@@ -64,6 +64,30 @@ func writeFrontsCSV(w io.Writer, a *results.Analysis) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// safeCSV is a csv.Writer whose text cells cannot be read as formulas: a
+// spreadsheet runs a cell starting with =, +, -, @, tab or CR (a task
+// named =HYPERLINK(…)), so such a cell gets a leading '. Numbers stay.
+type safeCSV struct{ *csv.Writer }
+
+func newCSV(w io.Writer) safeCSV { return safeCSV{csv.NewWriter(w)} }
+
+func (c safeCSV) Write(record []string) error {
+	for i, f := range record {
+		record[i] = cellSafe(f)
+	}
+	return c.Writer.Write(record)
+}
+
+func cellSafe(f string) string {
+	if f == "" || !strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+		return f
+	}
+	if _, err := strconv.ParseFloat(f, 64); err == nil {
+		return f
+	}
+	return "'" + f
 }
 
 func taskMetrics(a *results.Analysis) map[string]results.TaskMetrics {

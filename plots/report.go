@@ -290,7 +290,9 @@ func (w *fileWriter) with(name string, fn func(*os.File) error) {
 	if w.err != nil {
 		return
 	}
-	f, err := os.Create(filepath.Join(w.dir, name))
+	// Written aside and renamed: a reader (a browser on index.html, a
+	// dashboard) sees the old file or the new one, never a part of it.
+	f, err := os.CreateTemp(w.dir, "."+name+".*")
 	if err != nil {
 		w.err = err
 		return
@@ -299,7 +301,14 @@ func (w *fileWriter) with(name string, fn func(*os.File) error) {
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Chmod(f.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), filepath.Join(w.dir, name))
+	}
 	if err != nil {
+		os.Remove(f.Name())
 		w.err = fmt.Errorf("%s: %w", name, err)
 		return
 	}
