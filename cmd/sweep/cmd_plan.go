@@ -2,9 +2,9 @@ package main
 
 import (
 	"errors"
+	"io/fs"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -40,8 +40,11 @@ starts anything.`,
 // loadSweep loads a sweep file, marking its problems as bad input.
 func loadSweep(path string) (*sweeps.Sweep, error) {
 	s, err := sweeps.Load(path)
+	// A file that cannot be read — missing, a directory, a symlink loop,
+	// unreadable — is the user's input as much as a bad line in it.
 	var list sweeps.ErrorList
-	if errors.As(err, &list) || errors.Is(err, os.ErrNotExist) {
+	var pe *fs.PathError
+	if errors.As(err, &list) || errors.As(err, &pe) {
 		return nil, badInput(err)
 	}
 	return s, err

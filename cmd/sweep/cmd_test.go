@@ -65,6 +65,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{[]string{"params", "--model", "llama2-7b", "--method", "lora", "--rank", "4503599627370496"}, "exceeds the adapted width 4096"},
 		{[]string{"plan", "../../sweeps/testdata/bad/float-rank.yaml"}, "float-rank.yaml:4:12: ranks: want an integer, got 1.5"},
 		{[]string{"plan", "no-such-file.yaml"}, "no such file"},
+		{[]string{"plan", "testdata"}, "is a directory"},
 		{[]string{"plan", "testdata/bad-slurm-time.yaml"}, `executor.time "soon": want minutes, HH:MM:SS or D-HH:MM:SS`},
 	}
 	for _, tt := range tests {
