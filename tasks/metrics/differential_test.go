@@ -23,7 +23,7 @@ import (
 // 1e-9, tokens, normalized answers and extractions that are not
 // byte-identical, and the sacreBLEU score lines and signatures.
 //
-//	go test ./tasks/metrics -run TestDifferential                        # 10,000 cases, seed 1
+//	go test ./tasks/metrics -run TestDifferential                        # 10,000 cases, seed 1 (1,000 with -short)
 //	go test ./tasks/metrics -run TestDifferential -metrics.seed=7 -metrics.cases=50000
 //	go test ./tasks/metrics -run TestDifferential -metrics.fuzz=10m -timeout=0
 //
@@ -42,14 +42,18 @@ func TestDifferential(t *testing.T) {
 	if py == "" {
 		testenv.Skipf(t, "TIEDLORA_PYTHON is not set: the differential test needs a Python with sacrebleu, rouge-score, lm-eval and transformers (scripts/test uses .venv)")
 	}
-	seedSet := false
-	flag.Visit(func(f *flag.Flag) { seedSet = seedSet || f.Name == "metrics.seed" })
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	n := *diffCases
+	if testing.Short() && !set["metrics.cases"] {
+		n = 1000
+	}
 	if *diffFuzz <= 0 {
-		runDifferential(t, py, *diffSeed, *diffCases)
+		runDifferential(t, py, *diffSeed, n)
 		return
 	}
 	seed := *diffSeed
-	if !seedSet {
+	if !set["metrics.seed"] {
 		seed = uint64(time.Now().UnixNano())
 	}
 	end := time.Now().Add(*diffFuzz)
@@ -58,17 +62,17 @@ func TestDifferential(t *testing.T) {
 	}
 	rounds := 0
 	for ; rounds == 0 || time.Now().Before(end); rounds++ {
-		if !runDifferential(t, py, seed, *diffCases) {
+		if !runDifferential(t, py, seed, n) {
 			t.Fatalf("seed %d has mismatches; rerun it with: go test ./tasks/metrics -run TestDifferential -metrics.seed=%d -metrics.cases=%d",
-				seed, seed, *diffCases)
+				seed, seed, n)
 		}
 		seed++
 	}
-	t.Logf("fuzz: %d seeds of %d cases, no mismatch", rounds, *diffCases)
+	t.Logf("fuzz: %d seeds of %d cases, no mismatch", rounds, n)
 }
 
-// refOutput is what differential.py writes: a header, a row per case and
-// a line per chunk.
+// What differential.py writes: a header, a row per case and a line per
+// chunk.
 type refHeader struct {
 	Versions map[string]string `json:"versions"`
 	Seconds  float64           `json:"seconds"`
@@ -135,9 +139,14 @@ func runDifferential(t *testing.T, py string, seed uint64, n int) bool {
 	t.Helper()
 	start := time.Now()
 	gen, chunks := generateCases(seed, n)
+	// Not t.TempDir: a fuzz run would keep every seed's 50 MB until the end.
 	dir := *diffKeep
 	if dir == "" {
-		dir = t.TempDir()
+		var err error
+		if dir, err = os.MkdirTemp("", "differential"); err != nil {
+			t.Fatal(err)
+		}
+		defer os.RemoveAll(dir)
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +165,7 @@ func runDifferential(t *testing.T, py string, seed uint64, n int) bool {
 	}
 	pyDone := make(chan error, 1)
 	go func() { pyDone <- cmd.Wait() }()
+	defer cmd.Process.Kill() // if this side fails first; harmless after Wait
 
 	// Meanwhile, the corpus scores on this side.
 	goStart := time.Now()
@@ -248,6 +258,16 @@ func readReference(t *testing.T, path string, nCases, nChunks int) (refHeader, [
 	}
 	if err != nil {
 		t.Fatalf("reading the reference output: %v", err)
+	}
+	for i := range rows {
+		if rows[i].Case != i {
+			t.Fatalf("reference output: row %d is case %d", i, rows[i].Case)
+		}
+	}
+	for k := range chunks {
+		if chunks[k].Chunk != k {
+			t.Fatalf("reference output: chunk line %d is chunk %d", k, chunks[k].Chunk)
+		}
 	}
 	return h, rows, chunks
 }

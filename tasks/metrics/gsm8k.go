@@ -65,8 +65,9 @@ func GSM8KOpenAI(completion string) string {
 // order, then the text is lowercased (ignore_case). lm-eval puts each
 // string alone into a numpy array after each step, and numpy's fixed-width
 // strings bring two quirks: trailing NULs go ("18\x00" equals "18", and
-// "5.\x00" loses its period), and lowercasing keeps the width, so "İx"
-// lowers to "i\u0307" and "İ" to "i".
+// "5.\x00" loses its period), and lowercasing keeps the width, the length
+// before that, so "İx" lowers to "i\u0307", "İ" to "i" and "İ\x00." to
+// "i\u0307".
 func GSM8KNormalize(s string) string {
 	trim := func(s string) string { return strings.TrimRight(s, "\x00") }
 	s = trim(strings.ReplaceAll(s, ",", ""))
@@ -77,12 +78,13 @@ func GSM8KNormalize(s string) string {
 	}
 	// Python's $ also matches just before a final newline.
 	if strings.HasSuffix(s, ".") {
-		s = trim(s[:len(s)-1])
+		s = s[:len(s)-1]
 	} else if strings.HasSuffix(s, ".\n") {
 		s = s[:len(s)-2] + "\n"
 	}
+	// The array's width counts the NULs that it then drops.
 	width := utf8.RuneCountInString(s)
-	s = pyLower(s)
+	s = pyLower(trim(s))
 	if utf8.RuneCountInString(s) > width { // only İ lengthens
 		cut := 0
 		for range width {

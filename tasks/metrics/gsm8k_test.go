@@ -72,6 +72,11 @@ func TestGSM8KNormalizeNumpy(t *testing.T) {
 		{"İ\x00x", "i\u0307"},
 		{"ǅİ", "ǆi"},
 		{"#### İ.", "i"},
+		{"İ\x00.", "i\u0307"},
+		{"İ\x00\x00.", "i\u0307"},
+		{"aİ\x00.", "ai\u0307"},
+		{"#### İ\x00", "i"},
+		{"İ.\x00", "i"},
 	} {
 		if got := GSM8KNormalize(tc.in); got != tc.want {
 			t.Errorf("GSM8KNormalize(%q): got %q, want %q", tc.in, got, tc.want)
