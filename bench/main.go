@@ -28,7 +28,7 @@ type row struct {
 
 func main() {
 	out := flag.String("out", "docs/performance.md", "where the table goes (- for standard output)")
-	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,demo")
+	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,torch,demo")
 	flag.Parse()
 	skipped := map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
@@ -164,12 +164,26 @@ func benches(bin, backend string) []bench {
 		gob("slurm", "./runner", "BenchmarkSubmitArray1000", "submit 1,000 trials as Slurm job arrays (fake sbatch)", 10, "s"),
 		{"orchestrator", "sweep bench orchestrator --json", func() ([]row, error) {
 			var res struct {
+				Trials  int `json:"trials"`
 				Timings []struct {
 					Name, Command  string
 					Seconds, Ratio float64
 					PerTrial       float64 `json:"ms_per_trial"`
 					Skipped        string
 				} `json:"timings"`
+				Optuna *struct {
+					Command, Version, Skipped string
+					Points                    []struct {
+						Trials         int
+						Seconds, Ratio float64
+						SweepSeconds   float64 `json:"sweep_seconds"`
+						PerTrial       float64 `json:"ms_per_trial"`
+					}
+					Exponent            float64
+					ExtrapolatedTrials  int     `json:"extrapolated_trials"`
+					ExtrapolatedSeconds float64 `json:"extrapolated_seconds"`
+					ExtrapolatedRatio   float64 `json:"extrapolated_ratio"`
+				} `json:"optuna"`
 			}
 			if err := runJSON(&res, bin, "bench", "orchestrator", "--json"); err != nil {
 				return nil, err
@@ -189,6 +203,73 @@ func benches(bin, backend string) []bench {
 				}
 				rows = append(rows, r)
 			}
+			o := res.Optuna
+			switch {
+			case o == nil:
+			case o.Skipped != "":
+				rows = append(rows, row{Name: "no-op trials, 2 at a time", Command: "sweep bench orchestrator",
+					Anchor: "Optuna: skipped: " + o.Skipped, Ratio: "-"})
+			default:
+				for _, p := range o.Points {
+					rows = append(rows, row{Name: fmt.Sprintf("%d no-op trials, 2 at a time", p.Trials), Command: "sweep bench orchestrator",
+						Figure: fmt.Sprintf("sweep %.2f s", p.SweepSeconds),
+						Anchor: fmt.Sprintf("Optuna %s: %.2f s (%.1f ms a trial; SQLite, GridSampler, n_jobs=2, objective runs `true`)", o.Version, p.Seconds, p.PerTrial),
+						Ratio:  fmt.Sprintf("%.4f×", p.Ratio), Goal: "≤ 1.0×"})
+				}
+				if o.Exponent != 0 {
+					rows = append(rows, row{Name: fmt.Sprintf("%d no-op trials, 2 at a time", o.ExtrapolatedTrials), Command: "sweep bench orchestrator",
+						Figure: fmt.Sprintf("sweep %.2f s", res.Timings[0].Seconds),
+						Anchor: fmt.Sprintf("Optuna %s: %.0f s, **extrapolated** from its fit t ∝ n^%.2f (not run)", o.Version, o.ExtrapolatedSeconds, o.Exponent),
+						Ratio:  fmt.Sprintf("%.4f× (extrapolated)", o.ExtrapolatedRatio), Goal: "≤ 1.0×"})
+				}
+			}
+			return rows, nil
+		}},
+		{"torch", "sweep bench torch --json", func() ([]row, error) {
+			var res struct {
+				Config struct {
+					Batch, Seq, Rank, Threads int
+					Arch                      struct{ Hidden, Layers, Heads int }
+				}
+				PEFT, Skipped string
+				PEFTSkipped   string `json:"peft_skipped"`
+				Rows          []struct {
+					Name       string
+					StepMS     float64 `json:"step_ms"`
+					TokensPerS float64 `json:"tokens_per_s"`
+				}
+				Ratios struct {
+					LoRAOverPEFT float64 `json:"lora_over_peft"`
+					TL6OverLoRA  float64 `json:"tl6_over_lora"`
+				}
+			}
+			if err := runJSON(&res, bin, "bench", "torch", "--json"); err != nil {
+				return nil, err
+			}
+			const cmdline = "sweep bench torch"
+			if res.Skipped != "" {
+				return []row{{Name: "torch worker vs HF PEFT", Command: cmdline, Figure: "skipped: " + res.Skipped}}, nil
+			}
+			c := res.Config
+			what := fmt.Sprintf("torch worker training step, random LLaMA d=%d L=%d, batch %d × %d, q,k,v r=%d, CPU",
+				c.Arch.Hidden, c.Arch.Layers, c.Batch, c.Seq, c.Rank)
+			by := map[string]float64{}
+			tps := map[string]float64{}
+			for _, r := range res.Rows {
+				by[r.Name], tps[r.Name] = r.StepMS, r.TokensPerS
+			}
+			ours := fmt.Sprintf("our LoRA %.1f ms (%.0f tokens/s)", by["lora (ours)"], tps["lora (ours)"])
+			rows := []row{}
+			if res.PEFTSkipped != "" {
+				rows = append(rows, row{Name: what, Command: cmdline, Figure: ours, Anchor: "HF PEFT: skipped: " + res.PEFTSkipped, Ratio: "-", Goal: "≤ 1.05×"})
+			} else {
+				rows = append(rows, row{Name: what, Command: cmdline, Figure: ours,
+					Anchor: fmt.Sprintf("HF PEFT %s LoRA: %.1f ms", res.PEFT, by["lora (HF PEFT)"]),
+					Ratio:  fmt.Sprintf("%.3f×", res.Ratios.LoRAOverPEFT), Goal: "≤ 1.05×"})
+			}
+			rows = append(rows, row{Name: what, Command: cmdline,
+				Figure: fmt.Sprintf("our TL6 %.1f ms (%.0f tokens/s)", by["tl6 (ours)"], tps["tl6 (ours)"]),
+				Anchor: fmt.Sprintf("our LoRA: %.1f ms", by["lora (ours)"]), Ratio: fmt.Sprintf("%.3f×", res.Ratios.TL6OverLoRA), Goal: "≤ 1.05×"})
 			return rows, nil
 		}},
 		{"ingest", "sweep bench ingest --json", func() ([]row, error) {
@@ -299,7 +380,7 @@ func render(rows []row) string {
 	host, _ := os.Hostname()
 	fmt.Fprintf(&b, "## CPU benchmarks\n\nWritten by `go run ./bench` on %s, %d CPU cores (%s), %s, %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), runtime.GOOS+"/"+runtime.GOARCH, host)
-	b.WriteString("Each benchmark measures its anchor in the same run where there is one (GNU parallel, xargs, PyTorch); ")
+	b.WriteString("Each benchmark measures its anchor in the same run where there is one (GNU parallel, xargs, Optuna, PyTorch, HF PEFT); ")
 	b.WriteString("where the issue set a goal instead, the ratio is to the goal. These machines are shared: compare ratios, not times.\n\n")
 	b.WriteString("| benchmark | command | figure | anchor | ratio | goal |\n|---|---|---|---|---|---|\n")
 	for _, r := range rows {

@@ -106,10 +106,10 @@ func printOptuna(out io.Writer, o *runner.OptunaBench, mainSweep float64) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TRIALS\tOPTUNA\tPER TRIAL\tSWEEP\tSWEEP ÷ OPTUNA")
 	for _, p := range o.Points {
-		fmt.Fprintf(tw, "%d\t%.2f s\t%.1f ms\t%.2f s\t%.3f×\n", p.Trials, p.Seconds, p.PerTrial, p.SweepSeconds, p.Ratio)
+		fmt.Fprintf(tw, "%d\t%.2f s\t%.1f ms\t%.2f s\t%.4f×\n", p.Trials, p.Seconds, p.PerTrial, p.SweepSeconds, p.Ratio)
 	}
 	if o.Exponent != 0 {
-		fmt.Fprintf(tw, "%d\t%.1f s (extrapolated)\t%.1f ms\t%.2f s\t%.3f× (extrapolated)\n", o.ExtrapolatedTrials, o.ExtrapolatedSeconds,
+		fmt.Fprintf(tw, "%d\t%.1f s (extrapolated)\t%.1f ms\t%.2f s\t%.4f× (extrapolated)\n", o.ExtrapolatedTrials, o.ExtrapolatedSeconds,
 			1000*o.ExtrapolatedSeconds/float64(o.ExtrapolatedTrials), mainSweep, o.ExtrapolatedRatio)
 	}
 	tw.Flush()
