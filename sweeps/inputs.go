@@ -1,6 +1,9 @@
 package sweeps
 
 import (
+	"errors"
+	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -69,4 +72,35 @@ func (l *loader) checkCommandBytes() {
 			l.errAt(at, "worker.env.%s holds a NUL byte, which no environment value can", k)
 		}
 	}
+}
+
+// CheckData finds each task's data files (relative to the sweep file)
+// missing or unreadable. `sweep run` calls it before anything is written,
+// so a missing file is bad input rather than attempts that fail and are
+// retried; `sweep plan` does not, as a sweep may be planned where its
+// data is not.
+func (s *Sweep) CheckData() error {
+	var errs []error
+	for _, t := range s.File.Tasks {
+		splits := make([]string, 0, len(t.Config.Data))
+		for split := range t.Config.Data {
+			splits = append(splits, split)
+		}
+		sort.Strings(splits)
+		for _, split := range splits {
+			path := s.ResolvePath(t.Config.Data[split])
+			f, err := os.Open(path)
+			if err == nil {
+				var st os.FileInfo
+				if st, err = f.Stat(); err == nil && st.IsDir() {
+					err = fmt.Errorf("%s is a directory, want a file", path)
+				}
+				f.Close()
+			}
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s: task %s: data.%s: %w", s.Path, t.Name, split, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -1,6 +1,8 @@
 package sweeps
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -27,5 +29,34 @@ func TestCheckInputs(t *testing.T) {
 	}
 	if strings.Contains(got, "128 exceeds") || strings.Contains(got, "GOOD_1") {
 		t.Errorf("got\n%s\nwant rank 128 and GOOD_1 accepted", got)
+	}
+}
+
+// TestCheckData: a task's missing or unreadable data file is named, with
+// the sweep file, before a run starts.
+func TestCheckData(t *testing.T) {
+	dir := t.TempDir()
+	text := "name: d\ntasks:\n  - name: mine\n    data: {train: there.jsonl, test: gone.jsonl, validation: sub}\n" +
+		"worker: {kind: command, command: [\"true\"], report: exit-code}\n"
+	os.WriteFile(filepath.Join(dir, "there.jsonl"), nil, 0o644)
+	os.Mkdir(filepath.Join(dir, "sub"), 0o755)
+	path := filepath.Join(dir, "d.yaml")
+	os.WriteFile(path, []byte(text), 0o644)
+	s, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.CheckData()
+	if err == nil {
+		t.Fatal("got no error")
+	}
+	got := err.Error()
+	for _, want := range []string{"task mine: data.test: open " + filepath.Join(dir, "gone.jsonl") + ": no such file", "data.validation: " + filepath.Join(dir, "sub") + " is a directory"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("got %q, want it to contain %q", got, want)
+		}
+	}
+	if strings.Contains(got, "there.jsonl") {
+		t.Errorf("got %q, want the file that is there accepted", got)
 	}
 }

@@ -90,6 +90,9 @@ func runRun(cmd *cobra.Command, args []string) error {
 	default:
 		return badInput(fmt.Errorf("--executor must be local or slurm, got %q", e))
 	}
+	if err := s.CheckData(); err != nil {
+		return badInput(err)
+	}
 	db := dbPath(v.GetString("db"), v.GetString("runs"), s.File.Name)
 	var slurm *runner.Slurm
 	if s.File.Executor.Kind == sweeps.ExecSlurm {
