@@ -134,12 +134,14 @@ func (g *caseGen) number() string {
 
 // answerEnd is what may follow a GSM8K answer: lm-eval's exact_match
 // drops a final "." (before a final newline too, as Python's $ matches
-// there), and numpy drops trailing NULs.
+// there), numpy drops trailing NULs, and numpy's lowercasing cuts what İ
+// lengthens.
 func (g *caseGen) answerEnd() string {
 	if g.chance(0.7) {
 		return ""
 	}
-	return g.pick([]string{".", "\n", ".\n", "\x00", ".\x00", "\x00.", " ", "..", "\n\n", "$", ",", "\x00\x00", ".\n\x00"})
+	return g.pick([]string{".", "\n", ".\n", "\x00", ".\x00", "\x00.", " ", "..", "\n\n", "$", ",", "\x00\x00", ".\n\x00",
+		"İ", "İ.", "İ\x00.", " İ\x00\x00.", "İ\x00x", "İ.\n"})
 }
 
 // word is a random lowercase word, often ending in a Porter suffix.
