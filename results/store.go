@@ -18,7 +18,7 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+	"github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
 )
 
 // Store is an open sweep database.
@@ -80,7 +80,19 @@ func Open(path string) (*Store, error) {
 	}
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxLifetime(0)
-	if err := migrate(w); err != nil {
+	// A new database's first connections switch it to WAL, and SQLite
+	// answers a connection that meets another doing so with "database is
+	// locked" at once, without waiting: that is only a moment, so wait
+	// for it here.
+	for tries := 0; ; tries++ {
+		err = migrate(w)
+		var se sqlite3.Error
+		if err == nil || tries == 100 || !errors.As(err, &se) || se.Code != sqlite3.ErrBusy {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -368,8 +368,14 @@ func TestDatabaseDeletedStops(t *testing.T) {
 	}
 	defer st.Close()
 	_, err = New(s, st, testOptions(s, db)).Run(context.Background())
+	if !errors.Is(err, ErrOtherDatabase) {
+		t.Errorf("rerun on a new database: got %v, want ErrOtherDatabase", err)
+	}
+	// Without the marker, the old attempt directories still stop it.
+	os.Remove(filepath.Join(dir, instanceFile))
+	_, err = New(s, st, testOptions(s, db)).Run(context.Background())
 	if !errors.Is(err, ErrAttemptDirExists) {
-		t.Errorf("rerun on a new database: got %v, want ErrAttemptDirExists", err)
+		t.Errorf("rerun without the marker: got %v, want ErrAttemptDirExists", err)
 	}
 }
 

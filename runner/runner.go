@@ -131,6 +131,40 @@ var abandoned = results.Finish{}
 // there belong to another one.
 var ErrAttemptDirExists = errors.New("exists, but the database does not know this attempt: was the database deleted or replaced? Move the run directory's trials/ away, or restore its database")
 
+// ErrOtherDatabase means the run directory was made with another database
+// (its marker names another instance): the database was replaced.
+var ErrOtherDatabase = errors.New("belongs to another database: was the database deleted or replaced? Move the run directory away, or restore its database")
+
+// instanceFile in the run directory names the database it belongs to.
+const instanceFile = ".sweep-instance"
+
+// claimRunDir ties the run directory to the database: a directory made
+// with one database is never filled from another.
+func (r *Runner) claimRunDir(ctx context.Context) error {
+	id, err := r.store.Instance(ctx)
+	if err != nil {
+		return err
+	}
+	path := filepath.Join(r.opt.RunDir, instanceFile)
+	b, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := mkdirs(r.opt.RunDir); err != nil {
+			return err
+		}
+		if err := writeExclusive(path, []byte(id+"\n")); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+		return nil
+	case err != nil:
+		return err
+	}
+	if got := strings.TrimSpace(string(b)); got != id {
+		return fmt.Errorf("%s %w (it names database %s, this one is %s)", r.opt.RunDir, ErrOtherDatabase, got, id)
+	}
+	return nil
+}
+
 // takeLease makes this run the sweep's only orchestrator, waiting for
 // another to finish with Options.WaitLease.
 func (r *Runner) takeLease(ctx context.Context) (*results.Lease, error) {
@@ -216,6 +250,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	leaseDone := make(chan struct{})
 	defer close(leaseDone)
 	go r.keepLease(bg, lease, leaseDone)
+	if err := r.claimRunDir(bg); err != nil {
+		return Summary{}, results.StorageFault(err)
+	}
 	trials := r.sweep.Trials()
 	r.trials = make(map[string]*sweeps.Trial, len(trials))
 	rows := make([]results.TrialRow, len(trials))
