@@ -22,10 +22,10 @@ v_proj (alpha = r, no dropout, frozen base, AdamW) on one batch of 8 × 128
 random tokens with: HF PEFT's LoRA, this worker's LoRA, this worker's TL6,
 and for reference this worker's LoRA on the fused qkv target (one A shared
 by q, k and v). Every contender trains its own copy of the model in one
-Python process with the same torch threads (--threads, default every CPU)
-and OPENBLAS_NUM_THREADS=1 (--blas-threads: OpenBLAS's own threads inside
-torch's oversubscribe the cores and make steps on a busy machine many times
-slower). After warm-up steps, the timed
+Python process with the same torch threads: --threads, default 1, as on
+a shared machine a second thread makes step times swing tenfold whenever
+another process takes a core; and OPENBLAS_NUM_THREADS=1 (--blas-threads:
+OpenBLAS's own threads inside torch's oversubscribe the cores). After warm-up steps, the timed
 steps run in rounds, one block per contender, the order rotating; the
 figure is the median step time.
 
@@ -67,7 +67,7 @@ needs torch and transformers, and peft for the PEFT row.`,
 	cmd.Flags().Bool("json", false, "print JSON")
 	cmd.Flags().String("python", "", "a Python with torch, transformers and peft (default: $TIEDLORA_PYTHON, the project's .venv, python3)")
 	cmd.Flags().String("cache", "", "where the worker package is extracted (default: the user cache directory)")
-	cmd.Flags().Int("threads", 0, "torch threads, the same for every contender (default: the number of CPUs)")
+	cmd.Flags().Int("threads", torchbench.Default.Threads, "torch threads, the same for every contender (0: the number of CPUs)")
 	cmd.Flags().Int("blas-threads", torchbench.Default.BLASThreads, "OPENBLAS_NUM_THREADS for the Python process (0: leave it as it is); OpenBLAS's own threads inside torch's oversubscribe the cores")
 	cmd.Flags().Int("warmup", torchbench.Default.Warmup, "untimed steps per contender")
 	cmd.Flags().Int("rounds", torchbench.Default.Rounds, "rounds of timed steps")
