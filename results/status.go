@@ -120,15 +120,15 @@ func (s *Store) Status(ctx context.Context, n int) (Status, error) {
 	if err := rows.Err(); err != nil {
 		return st, err
 	}
-	st.Diverged, err = s.diverged(ctx)
+	st.Diverged, err = s.Diverged(ctx)
 	return st, err
 }
 
-// diverged finds the succeeded trials whose latest score on the selection
+// Diverged finds the succeeded trials whose latest score on the selection
 // split, for the selection metric (the file's select.metric, else the
 // task's primary metric, else any metric of a task the registry does not
 // know), is not finite.
-func (s *Store) diverged(ctx context.Context) ([]Diverged, error) {
+func (s *Store) Diverged(ctx context.Context) ([]Diverged, error) {
 	p, err := s.ReadProtocol(ctx)
 	if err != nil {
 		return nil, err

@@ -92,6 +92,15 @@ func runReport(cmd *cobra.Command, args []string) error {
 		trials, done, failed, missing = trials+c.Trials, done+c.Done, failed+c.Failed, missing+c.Missing()
 	}
 	fmt.Fprintf(w, "%d of %d trials done, %d failed, %d missing\n", done, trials, failed, missing)
+	// A diverged trial has no score to put in a table: say so, rather
+	// than let it pass as missing.
+	div, err := store.Diverged(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if len(div) > 0 {
+		fmt.Fprintf(w, "%d trials diverged (their selection score is not finite) and are left out of the tables: `sweep status` lists them\n", len(div))
+	}
 	if len(a.Cells) > 0 {
 		fmt.Fprintf(w, "\n%s", sum.Headline)
 	}

@@ -97,3 +97,32 @@ executor: {kind: local, slots: 1}
 		})
 	}
 }
+
+// TestDivergedShown: a trial whose selection score is NaN is listed by
+// status and named by report, not passed off as missing.
+func TestDivergedShown(t *testing.T) {
+	dir := t.TempDir()
+	events := filepath.Join(dir, "events")
+	os.WriteFile(events, []byte(`{"t":"2026-01-01T00:00:00Z","event":"eval","step":2,"split":"validation","values":{"acc":NaN,"f1":0.5}}
+{"t":"2026-01-01T00:00:00Z","event":"eval","step":2,"split":"test","values":{"acc":null}}
+{"t":"2026-01-01T00:00:00Z","event":"done","status":"ok"}
+`), 0o644)
+	file := filepath.Join(dir, "s.yaml")
+	os.WriteFile(file, []byte(`name: div
+worker:
+  kind: command
+  command: [sh, -c, 'cat "$0" >> "$SWEEP_EVENTS"', `+events+`]
+`), 0o644)
+	runs := filepath.Join(dir, "runs")
+	if _, errOut, code := run(t, "run", file, "--runs", runs); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	out, _, code := run(t, "status", file, "--runs", runs)
+	if code != 0 || !strings.Contains(out, "diverged (1 trials whose selection score is not finite)") || !strings.Contains(out, "validation acc = nan") {
+		t.Errorf("status: exit %d, got\n%s\nwant the trial listed as diverged", code, out)
+	}
+	out, _, code = run(t, "report", file, "--runs", runs, "--out", filepath.Join(dir, "report"))
+	if code != 0 || !strings.Contains(out, "1 trials diverged") {
+		t.Errorf("report: exit %d, got\n%s\nwant a line about the diverged trial", code, out)
+	}
+}
