@@ -181,11 +181,12 @@ func (s *bleuStats) add(t *bleuStats) {
 }
 
 // myLog is sacreBLEU's my_log: log(0) is -9999999999 instead of an error.
+// Like crExp below, it is rounded as glibc's log is (libm.go).
 func myLog(x float64) float64 {
 	if x == 0 {
 		return -9999999999
 	}
-	return math.Log(x)
+	return crLog(x)
 }
 
 // computeBLEU is sacreBLEU's BLEU.compute_bleu, operation for operation, so
@@ -205,7 +206,7 @@ func computeBLEU(st *bleuStats, o BLEUOptions) BLEUScore {
 	if sysLen < refLen {
 		bp = 0
 		if sysLen > 0 {
-			bp = math.Exp(1 - float64(refLen)/float64(sysLen))
+			bp = crExp(1 - float64(refLen)/float64(sysLen))
 		}
 	}
 	res := BLEUScore{Counts: correct, Totals: total, Precisions: make([]float64, order),
@@ -243,7 +244,7 @@ func computeBLEU(st *bleuStats, o BLEUOptions) BLEUScore {
 	for _, p := range res.Precisions[:effOrder] {
 		sum += myLog(p)
 	}
-	res.Score = bp * math.Exp(sum/float64(effOrder))
+	res.Score = bp * crExp(sum/float64(effOrder))
 	return res
 }
 
