@@ -136,14 +136,28 @@ func runRun(cmd *cobra.Command, args []string) error {
 		opt.MaxRetries = &n
 	}
 	opt.WaitLease = v.GetBool("wait")
-	if os.Getenv("SWEEP_FAILPOINT") == "stop-after-start" {
+	if fp := os.Getenv("SWEEP_FAILPOINT"); fp == "stop-after-start" || fp == "stop-after-supervisor" {
 		// For fault campaigns (scripts/faults): the orchestrator stops
-		// itself between starting a worker and recording its pid.
+		// itself between starting a worker and recording its pid, at
+		// once or once the supervisor has written its file (the worker
+		// is then running).
 		var once sync.Once
-		opt.Failpoint = func(point, _ string) {
-			if point == "started" {
-				once.Do(func() { syscall.Kill(os.Getpid(), syscall.SIGSTOP) })
+		opt.Failpoint = func(point, dir string) {
+			if point != "started" {
+				return
 			}
+			once.Do(func() {
+				for i := 0; fp == "stop-after-supervisor" && i < 1000; i++ {
+					if _, err := os.Stat(filepath.Join(dir, "supervisor.json")); err == nil {
+						break
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+				// The stop reaches this thread only after the kernel
+				// has woken another: it must not go on meanwhile.
+				select {}
+			})
 		}
 	}
 	r := runner.New(s, store, opt)
