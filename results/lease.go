@@ -14,11 +14,11 @@ import (
 
 // LeaseHolder is the orchestrator that holds a sweep's lease.
 type LeaseHolder struct {
-	Host      string
-	PID       int
-	PIDStart  int64
-	Since     string
-	Heartbeat time.Time
+	Host      string    `json:"host"`
+	PID       int       `json:"pid"`
+	PIDStart  int64     `json:"pid_start"`
+	Since     string    `json:"since"`
+	Heartbeat time.Time `json:"heartbeat"`
 }
 
 // LeaseHeldError says that another orchestrator runs the sweep.

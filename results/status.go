@@ -2,7 +2,9 @@ package results
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -16,6 +18,9 @@ type Status struct {
 	Failures []Failure      `json:"recent_failures"`
 	// Diverged are succeeded trials whose selection score is not finite.
 	Diverged []Diverged `json:"diverged"`
+	// Orchestrator is the `sweep run` that holds the sweep's lease, if any
+	// (it may have died since its last heartbeat).
+	Orchestrator *LeaseHolder `json:"orchestrator,omitempty"`
 }
 
 // Diverged is a trial whose latest selection score is NaN or infinite.
@@ -56,6 +61,10 @@ type Failure struct {
 func (s *Store) Status(ctx context.Context, n int) (Status, error) {
 	var st Status
 	st.ByState = map[string]int{}
+	var err error
+	if st.Orchestrator, err = s.LeaseHolder(ctx); err != nil {
+		return st, err
+	}
 	name, err := s.SweepName(ctx)
 	if errors.Is(err, ErrNoSweep) {
 		return st, nil // a sweep that is just starting
@@ -122,6 +131,24 @@ func (s *Store) Status(ctx context.Context, n int) (Status, error) {
 	}
 	st.Diverged, err = s.Diverged(ctx)
 	return st, err
+}
+
+// LeaseHolder reads who holds the sweep's lease; nil when no one does (or
+// the database predates leases).
+func (s *Store) LeaseHolder(ctx context.Context) (*LeaseHolder, error) {
+	var h LeaseHolder
+	var beat int64
+	err := s.r.QueryRowContext(ctx, `SELECT host, pid, pid_start, since, heartbeat FROM lease WHERE id = 1`).Scan(&h.Host, &h.PID, &h.PIDStart, &h.Since, &beat)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, nil
+	case err != nil && strings.Contains(err.Error(), "no such table"):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	}
+	h.Heartbeat = time.Unix(0, beat)
+	return &h, nil
 }
 
 // Diverged finds the succeeded trials whose latest score on the selection

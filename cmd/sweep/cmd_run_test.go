@@ -33,6 +33,10 @@ func TestRunLeaseHeld(t *testing.T) {
 	if code != 2 || !strings.Contains(errOut, "is being run by pid 4242 on node7") {
 		t.Errorf("got exit %d, %q; want 2 naming pid 4242 on node7", code, errOut)
 	}
+	out, _, code := run(t, "status", "--db", db)
+	if code != 0 || !strings.Contains(out, "run by pid 4242 on node7 since") {
+		t.Errorf("status: exit %d, got %q; want the holder named", code, out)
+	}
 }
 
 // TestRunSignals: SIGHUP, SIGTERM and Ctrl-C each stop a run as Ctrl-C

@@ -112,6 +112,9 @@ func printStatus(out io.Writer, st results.Status) {
 	}
 	sort.Strings(states)
 	fmt.Fprintf(out, "sweep %s: %d trials: %s\n", st.Sweep, st.Trials, strings.Join(states, ", "))
+	if h := st.Orchestrator; h != nil {
+		fmt.Fprintf(out, "run by pid %d on %s since %s (last heartbeat %s ago)\n", h.PID, h.Host, h.Since, time.Since(h.Heartbeat).Round(time.Second))
+	}
 	if st.Orphans > 0 {
 		fmt.Fprintf(out, "%d trials in the database are no longer in the file\n", st.Orphans)
 	}
