@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -328,15 +329,40 @@ func generateCases(seed uint64, n int) ([]diffCase, []diffChunk) {
 		}
 		nrefs := []int{1, 1, 1, 1, 2, 2, 2, 3, 3, 4}[g.r.IntN(10)]
 		variable := g.chance(0.25)
+		// Unigram BLEU over 32 or 160 words is 3.125 times the matches
+		// over an odd number: a tie at two decimals, which the printed
+		// score rounds as exp(log(x)) happens to fall.
+		ties := g.chance(0.03)
+		if ties {
+			ch.MaxOrder = 1
+		}
 		for len(cases) < ch.End {
 			hyp := g.pieces()
+			if ties {
+				hyp = make([]string, []int{32, 160}[g.r.IntN(2)])
+				for i := range hyp {
+					hyp[i] = genASCIIWords[g.r.IntN(8)]
+				}
+			}
 			c := diffCase{Prediction: g.join(hyp)}
+			if ties {
+				c.Prediction = strings.Join(hyp, " ")
+			}
 			k := nrefs
 			if variable {
 				k = 1 + g.r.IntN(nrefs+1)
 			}
 			for range k {
 				s := g.reference(hyp)
+				if ties { // any number of the words in common, same length
+					q, ref := g.r.Float64(), slices.Clone(hyp)
+					for i := range ref {
+						if g.chance(q) {
+							ref[i] = "zz"
+						}
+					}
+					s = strings.Join(ref, " ")
+				}
 				c.References = append(c.References, &s)
 			}
 			if variable && k > 1 {

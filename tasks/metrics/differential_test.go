@@ -79,10 +79,10 @@ type refHeader struct {
 }
 
 type refRow struct {
-	Case       int                             `json:"case"`
-	BLEUTokens map[string][]string             `json:"bleu_tokens"` // per tokenizer: prediction, then non-null references
-	BLEUStats  map[string][]int                `json:"bleu_stats"`  // sys_len, ref_len, correct…, total…
-	BLEU       map[string]map[string][]float64 `json:"bleu"`        // tokenizer → smoothing → score, bp, precisions…
+	Case       int                         `json:"case"`
+	BLEUTokens map[string][]string         `json:"bleu_tokens"` // per tokenizer: prediction, then non-null references
+	BLEUStats  map[string][]int            `json:"bleu_stats"`  // sys_len, ref_len, correct…, total…
+	BLEU       map[string]map[string][]any `json:"bleu"`        // tokenizer → smoothing → score, bp, precisions…, line
 	Rouge      map[string]struct {
 		Tokens []string              `json:"tokens"`
 		Scores map[string][3]float64 `json:"scores"` // score_multi's P, R, F
@@ -486,15 +486,16 @@ func (d *differ) chunk(k int, ch diffChunk, cases []Case, ours *chunkScores, row
 			d.eqString(-1, k, what+": short signature", got.ShortSignature, want.ShortSignature)
 			for j, seg := range got.Segments {
 				i := ch.Start + j
-				w := rows[j].BLEU[tok][sm]
 				what := "bleu sentence " + tok + " " + sm
-				if len(w) < 2 {
-					d.mismatch(i, -1, what, "no reference result")
+				w, line, ok := sentenceRow(rows[j].BLEU[tok][sm])
+				if !ok {
+					d.mismatch(i, -1, what, fmt.Sprintf("malformed reference result %v", rows[j].BLEU[tok][sm]))
 					continue
 				}
 				d.eqFloat(i, -1, what+": score", seg.Score, w[0])
 				d.eqFloat(i, -1, what+": bp", seg.BP, w[1])
 				d.eqFloats(i, -1, what+": precisions", seg.Precisions, w[2:])
+				d.eqString(i, -1, what+": line", seg.Format(2, false), line)
 				if sm == SmoothExp {
 					st := rows[j].BLEUStats[tok]
 					gotSt := []float64{float64(seg.SysLen), float64(seg.RefLen)}
@@ -620,6 +621,24 @@ func (d *differ) chunk(k int, ch diffChunk, cases []Case, ours *chunkScores, row
 		d.eqFloats(i, -1, "gsm8k exact_match strict-match", sEM, g.StrictEM)
 		d.eqFloats(i, -1, "gsm8k exact_match flexible-extract", fEM, g.FlexibleEM)
 	}
+}
+
+// sentenceRow splits a segment's reference result into its numbers and
+// its printed line.
+func sentenceRow(row []any) ([]float64, string, bool) {
+	if len(row) < 3 {
+		return nil, "", false
+	}
+	nums := make([]float64, len(row)-1)
+	for i, v := range row[:len(row)-1] {
+		f, ok := v.(float64)
+		if !ok {
+			return nil, "", false
+		}
+		nums[i] = f
+	}
+	line, ok := row[len(row)-1].(string)
+	return nums, line, ok
 }
 
 func indexOf(list []string, s string) int {

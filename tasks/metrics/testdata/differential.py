@@ -98,8 +98,9 @@ def run_filters(pipeline: list[Any], texts: Sequence[str]) -> list[str]:
     return list(resps)
 
 
-def bleu_row(s: BLEUScore) -> list[float]:
-    return [s.score, s.bp, *s.precisions]
+def bleu_row(s: BLEUScore) -> list[Any]:
+    """score, bp, precisions..., then the printed line (sacrebleu -f text)."""
+    return [s.score, s.bp, *s.precisions, s.format()]
 
 
 def bleu_full(s: BLEUScore, sig: str, short: str) -> Json:
