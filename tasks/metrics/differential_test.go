@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -296,7 +297,6 @@ type differ struct {
 	chunks []diffChunk
 	n      int
 	kinds  map[string]int
-	cur    int // the chunk being compared, for messages
 }
 
 // mismatch records one difference of case i (or, with i < 0, of chunk k).
@@ -320,6 +320,7 @@ func (d *differ) mismatch(i, k int, what, detail string) {
 	}
 	var b strings.Builder
 	if i >= 0 {
+		k = sort.Search(len(d.chunks), func(k int) bool { return d.chunks[k].End > i })
 		c := d.gen[i]
 		refs := make([]string, len(c.References))
 		for j, r := range c.References {
@@ -329,7 +330,7 @@ func (d *differ) mismatch(i, k int, what, detail string) {
 			}
 		}
 		fmt.Fprintf(&b, "seed %d case %d: %s: %s\n\tprediction %q\n\treferences [%s]\n\tcorpus %d options %s",
-			d.seed, i, what, detail, c.Prediction, strings.Join(refs, ", "), d.cur, chunkOptions(d.chunks[d.cur]))
+			d.seed, i, what, detail, c.Prediction, strings.Join(refs, ", "), k, chunkOptions(d.chunks[k]))
 	} else {
 		ch := d.chunks[k]
 		fmt.Fprintf(&b, "seed %d corpus %d (cases %d–%d) options %s: %s: %s", d.seed, k, ch.Start, ch.End-1, chunkOptions(ch), what, detail)
@@ -461,7 +462,6 @@ func scoreChunk(ch diffChunk, cases []Case) chunkScores {
 }
 
 func (d *differ) chunk(k int, ch diffChunk, cases []Case, ours *chunkScores, rows []refRow, ref *refChunk) {
-	d.cur = k
 	for a, tok := range diffTokenizers {
 		first := bleuOptions(ch, tok, SmoothExp)
 		for b, sm := range diffSmoothings {
