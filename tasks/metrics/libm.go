@@ -52,8 +52,9 @@ func (x dd) div(y dd) dd {
 // ln2DD is log(2) to about 107 bits.
 var ln2DD = dd{0.6931471805599453, 2.3190468138462996e-17}
 
-// atanhCoef[j] = 1/(2j+1) and expCoef[n] = 1/n!, in double-double.
-var atanhCoef, expCoef = func() (a, e [32]dd) {
+// atanhCoef[j] = 1/(2j+1) and expCoef[n] = 1/n!, in double-double; the
+// series below need no more terms for 2^-110.
+var atanhCoef, expCoef = func() (a [24]dd, e [14]dd) {
 	for j := range a {
 		a[j] = dd{1, 0}.div(dd{float64(2*j + 1), 0})
 	}
@@ -102,8 +103,8 @@ func crExp(x float64) float64 {
 	k := math.Round(x / ln2DD.hi)
 	r := dd{x, 0}.add(ln2DD.mul(dd{-k, 0}))
 	r = dd{r.hi / 256, r.lo / 256}
-	sum := expCoef[16]
-	for n := 15; n >= 0; n-- {
+	sum := expCoef[len(expCoef)-1]
+	for n := len(expCoef) - 2; n >= 0; n-- {
 		sum = sum.mul(r).add(expCoef[n])
 	}
 	for range 8 {
