@@ -22,12 +22,15 @@ const (
 	KindCancelled = "cancelled"  // stopped by the user
 	KindPreempted = "preempted"  // a batch system preempted the job
 	KindNodeFail  = "node-fail"  // the job's node failed or did not boot
+	KindConfig    = "config"     // the worker cannot act on its spec: model directory, tokenizer, targets
 )
 
 // retryable says whether a failure of this kind is worth another attempt.
-// A program that cannot start will not start next time either.
+// A program that cannot start will not start next time either, and a
+// worker that cannot act on its spec (a model directory without a
+// tokenizer, targets that match no module) fails the same way again.
 func retryable(kind string) bool {
-	return kind != KindStart && kind != KindCancelled
+	return kind != KindStart && kind != KindCancelled && kind != KindConfig
 }
 
 // oomPattern recognises out-of-memory failures in a worker's stderr:
