@@ -33,6 +33,8 @@ try:
     from lm_eval.filters.selection import TakeFirstFilter
     from rouge_score import rouge_scorer
     from sacrebleu.metrics.bleu import BLEU, BLEUScore
+    # sacreBLEU imports its tokenizers when first asked for one.
+    from sacrebleu.tokenizers import tokenizer_13a, tokenizer_char, tokenizer_intl, tokenizer_none  # noqa: F401
     from transformers.data.metrics.squad_metrics import normalize_answer
 except ImportError as err:  # the Go test skips on status 3
     print(f"differential.py: {err}", file=sys.stderr)
