@@ -134,6 +134,9 @@ type Event struct {
 	PID     int      `json:"pid,omitempty"`
 	Host    string   `json:"host,omitempty"`
 	Devices []string `json:"devices,omitempty"`
+	// Python is the interpreter of a Python worker (the torch worker
+	// sends it), which `sweep export` reuses.
+	Python string `json:"python,omitempty"`
 	// params (total: every parameter); progress (total: the phase's steps)
 	Trainable int64 `json:"trainable,omitempty"`
 	Total     int64 `json:"total,omitempty"`

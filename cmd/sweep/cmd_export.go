@@ -39,7 +39,7 @@ and transformers.`,
 	f.String("runs", "runs", "directory that holds one folder per sweep")
 	f.String("tensors", "best", "best: the tensors at the best validation loss, which the trial was evaluated with; last: the last step's")
 	f.String("model", "", "base model directory (default: the trial's model.path)")
-	f.String("python", "", "python with torch and transformers (default: the first of python3, /usr/bin/python3, python that imports torch)")
+	f.String("python", "", "python with torch and transformers (default: the one the attempt ran with, else the first of python3, /usr/bin/python3, python that imports torch)")
 	f.String("cache", "", "where the worker package is extracted (default $XDG_CACHE_HOME/tiedlora-sweep)")
 	f.Bool("json", false, "print the summary as JSON")
 	return cmd
@@ -74,8 +74,12 @@ func runExport(cmd *cobra.Command, args []string) error {
 	if err := torch.CheckExportable(spec, v.GetString("model")); err != nil {
 		return badInput(err)
 	}
+	python := v.GetString("python")
+	if python == "" {
+		python = torch.AttemptPython(dir) // the interpreter that trained it
+	}
 	res, err := torch.Export(cmd.Context(), torch.DefaultFinder, torch.ExportRequest{
-		Python: v.GetString("python"), CacheDir: v.GetString("cache"), SpecPath: specPath, Checkpoint: checkpoint,
+		Python: python, CacheDir: v.GetString("cache"), SpecPath: specPath, Checkpoint: checkpoint,
 		Out: out, Tensors: v.GetString("tensors"), Model: v.GetString("model"), PythonPath: os.Getenv("PYTHONPATH"),
 	})
 	if err != nil {

@@ -1,6 +1,7 @@
 package torch
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -72,6 +73,26 @@ func CheckExportable(s *trainer.Spec, model string) error {
 		return fmt.Errorf("%w: trial %s's model %s is not a Hugging Face model directory (no config.json, or a Go trainer base); PEFT loads adapters onto transformers models only", ErrNotExportable, s.Trial, model)
 	}
 	return nil
+}
+
+// AttemptPython is the interpreter an attempt's worker named in its start
+// event ("" when it named none or the file cannot be read): the one that
+// had torch and transformers when the trial ran.
+func AttemptPython(dir string) string {
+	f, err := os.Open(filepath.Join(dir, "events.jsonl"))
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for sc.Scan() {
+		var e trainer.Event
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Event == trainer.EventStart {
+			return e.Python
+		}
+	}
+	return ""
 }
 
 func isFile(p string) bool {

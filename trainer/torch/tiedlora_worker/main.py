@@ -112,7 +112,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    events.emit("start", pid=os.getpid(), host=socket.gethostname(), devices=devices())
+    # python: the interpreter, so that `sweep export` runs the one that trained.
+    events.emit("start", pid=os.getpid(), host=socket.gethostname(), devices=devices(), python=sys.executable)
     try:
         if os.environ.get("OMP_NUM_THREADS"):
             torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
