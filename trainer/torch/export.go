@@ -107,21 +107,9 @@ func Export(ctx context.Context, f *Finder, r ExportRequest) (ExportResult, erro
 	if r.SpecPath == "" || r.Out == "" {
 		return ExportResult{}, errors.New("export: no spec or output directory")
 	}
-	python, err := f.Find(ctx, r.Python)
+	python, pp, err := f.locate(ctx, r.Python, r.CacheDir, r.PythonPath)
 	if err != nil {
 		return ExportResult{}, err
-	}
-	cache, err := CacheDir(r.CacheDir)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	dir, err := Extract(cache)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	pp := dir
-	if r.PythonPath != "" {
-		pp += string(filepath.ListSeparator) + r.PythonPath
 	}
 	args := []string{"-m", Package + ".export", "--spec", r.SpecPath, "--out", r.Out}
 	if r.Checkpoint != "" {

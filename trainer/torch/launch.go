@@ -33,21 +33,9 @@ func Prepare(ctx context.Context, f *Finder, r Request) (Launch, error) {
 	if r.AttemptDir == "" || r.SpecPath == "" {
 		return Launch{}, errors.New("torch worker: no attempt directory or spec")
 	}
-	python, err := f.Find(ctx, r.Python)
+	python, pp, err := f.locate(ctx, r.Python, r.CacheDir, r.PythonPath)
 	if err != nil {
 		return Launch{}, err
-	}
-	cache, err := CacheDir(r.CacheDir)
-	if err != nil {
-		return Launch{}, err
-	}
-	dir, err := Extract(cache)
-	if err != nil {
-		return Launch{}, err
-	}
-	pp := dir
-	if r.PythonPath != "" {
-		pp += string(filepath.ListSeparator) + r.PythonPath
 	}
 	return Launch{
 		Argv: []string{python, "-m", Package, "--spec", r.SpecPath},
@@ -63,4 +51,26 @@ func PythonPathFrom(workerEnv map[string]string) string {
 		return v
 	}
 	return os.Getenv("PYTHONPATH")
+}
+
+// locate finds the interpreter and extracts the package into the cache;
+// it returns the interpreter and the PYTHONPATH that puts the package
+// first, before pythonPath (the caller's own, kept).
+func (f *Finder) locate(ctx context.Context, python, cacheDir, pythonPath string) (string, string, error) {
+	python, err := f.Find(ctx, python)
+	if err != nil {
+		return "", "", err
+	}
+	cache, err := CacheDir(cacheDir)
+	if err != nil {
+		return "", "", err
+	}
+	pp, err := Extract(cache)
+	if err != nil {
+		return "", "", err
+	}
+	if pythonPath != "" {
+		pp += string(filepath.ListSeparator) + pythonPath
+	}
+	return python, pp, nil
 }
