@@ -32,39 +32,24 @@ func checkLine(what, v string) error {
 	return nil
 }
 
-// slurmTime matches the --time formats sbatch accepts: minutes, MM:SS,
-// HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS, or unlimited.
-var slurmTime = regexp.MustCompile(`^(\d+(:\d{1,2}){0,2}|\d+-\d{1,2}(:\d{1,2}){0,2}|(?i:unlimited|infinite))$`)
-
 // envName is a variable name bash can export.
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // sbatchOptions turns the sweep file's executor into #SBATCH options,
-// values quoted, after checking them.
+// values quoted. The sweep file's checks (sweeps.Executor.CheckSlurm)
+// reported any problem with its place in the file when it was loaded; they
+// run again here for an Executor that did not come from a file.
 func sbatchOptions(c sweeps.Executor) ([]string, error) {
+	if problems := c.CheckSlurm(); len(problems) > 0 {
+		return nil, problems[0]
+	}
 	var opts []string
-	str := func(name, v string) error {
-		if v == "" {
-			return nil
-		}
-		if err := checkLine("executor."+name, v); err != nil {
-			return err
-		}
-		opts = append(opts, "--"+strings.ReplaceAll(name, "_", "-")+"="+shellQuote(v))
-		return nil
-	}
-	if c.Time != "" && !slurmTime.MatchString(c.Time) {
-		return nil, fmt.Errorf("executor.time %q: want minutes, HH:MM:SS or D-HH:MM:SS", c.Time)
-	}
-	if c.GPUsPerTrial > 0 && strings.HasPrefix(c.Gres, "gpu") {
-		return nil, fmt.Errorf("executor: give GPUs by gres (%q) or by gpus_per_trial (%d), not both", c.Gres, c.GPUsPerTrial)
-	}
 	for _, kv := range [][2]string{
 		{"partition", c.Partition}, {"account", c.Account}, {"qos", c.QOS}, {"time", c.Time},
 		{"gres", c.Gres}, {"mem", c.Mem}, {"constraint", c.Constraint},
 	} {
-		if err := str(kv[0], kv[1]); err != nil {
-			return nil, err
+		if kv[1] != "" {
+			opts = append(opts, "--"+kv[0]+"="+shellQuote(kv[1]))
 		}
 	}
 	if c.GPUsPerTrial > 0 {
@@ -73,21 +58,8 @@ func sbatchOptions(c sweeps.Executor) ([]string, error) {
 	if c.CPUsPerTask > 0 {
 		opts = append(opts, "--cpus-per-task="+strconv.Itoa(c.CPUsPerTask))
 	}
-	for i, line := range c.SBatch {
-		what := fmt.Sprintf("executor.sbatch[%d]", i)
-		if err := checkLine(what, line); err != nil {
-			return nil, err
-		}
-		if !strings.HasPrefix(line, "-") {
-			return nil, fmt.Errorf("%s %q: want an sbatch option such as --exclude=node13", what, line)
-		}
-		opts = append(opts, line) // the user's own option, as written
-	}
-	for i, line := range c.Setup {
-		if strings.IndexByte(line, 0) >= 0 {
-			return nil, fmt.Errorf("executor.setup[%d]: a NUL cannot go into a batch script", i)
-		}
-	}
+	// The user's own options, as written: CheckSlurm refused newlines.
+	opts = append(opts, c.SBatch...)
 	return opts, nil
 }
 

@@ -167,10 +167,14 @@ func TestSbatchOptionsRefused(t *testing.T) {
 		{"extra newline", sweeps.Executor{SBatch: []string{"--exclude=a\nrm -rf /"}}},
 		{"NUL in setup", sweeps.Executor{Setup: []string{"module load\x00x"}}},
 		{"GPUs twice", sweeps.Executor{Gres: "gpu:1", GPUsPerTrial: 1}},
+		{"gres", sweeps.Executor{Gres: "gpu 1"}},
+		{"the orchestrator's option", sweeps.Executor{SBatch: []string{"--output=x.log"}}},
 	}
+	// sweeps.Executor.CheckSlurm refuses these when the file is loaded;
+	// an Executor that did not come from a file is checked here again.
 	for _, tt := range tests {
-		if _, err := sbatchOptions(tt.c); err == nil {
-			t.Errorf("%s: got no error", tt.name)
+		if _, err := sbatchOptions(tt.c); err == nil || !strings.HasPrefix(err.Error(), "executor.") {
+			t.Errorf("%s: got %v, want an error naming the executor key", tt.name, err)
 		}
 	}
 	b := batchScript{Tasks: []batchTask{{Dir: "/d", Env: []string{"BAD NAME=1"}}}}

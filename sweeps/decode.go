@@ -20,6 +20,10 @@ type decoder struct {
 	file string
 	errs ErrorList
 	pos  map[string]Pos
+	// bad holds the paths whose value, or a part of it, failed to decode
+	// (and the keys a misspelt key most likely meant), so that the checks
+	// after decoding skip what they would only misreport.
+	bad map[string]bool
 	// visits counts nodes decoded, aliases followed included, so that a
 	// document of nested aliases cannot make decoding exponential.
 	visits int
@@ -79,6 +83,22 @@ var nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 
 // decode fills v from n, recording problems instead of stopping.
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
+	before := len(d.errs)
+	d.decodeValue(n, v, path)
+	if len(d.errs) > before {
+		d.markBad(path)
+	}
+}
+
+// markBad records that the value at path is not what the file meant.
+func (d *decoder) markBad(path string) {
+	if d.bad == nil {
+		d.bad = map[string]bool{}
+	}
+	d.bad[path] = true
+}
+
+func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 	for n.Kind == yaml.AliasNode {
 		n = n.Alias
 	}
@@ -222,10 +242,21 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			keys = append(keys, key)
 		}
 	}
+	present := map[string]bool{}
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i < len(n.Content); i += 2 {
+			present[n.Content[i].Value] = true
+		}
+	}
 	d.mappingPairs(n, path, func(key string, k, val *yaml.Node) {
 		i, ok := fields[key]
 		if !ok {
 			d.errorf(k, "unknown key %q in %s%s", key, describe(path), didYouMean(key, keys))
+			// "methds: [lora]" is the methods the file meant: a check
+			// that methods is missing would only repeat this message.
+			if s := suggest(key, keys); s != "" && !present[s] {
+				d.markBad(joinPath(path, s))
+			}
 			return
 		}
 		d.pos[joinPath(path, key)+"#key"] = posOf(k)

@@ -35,6 +35,9 @@ type axisDef struct {
 	values   []any    // what exclude rules match: names, ints, floats…
 	frags    [][]byte // each value's canonical JSON
 	implicit bool     // a default hyper-parameter, not written in the file
+	// partial: some of the file's values were refused, so counts and
+	// matches against this axis would only echo those errors.
+	partial bool
 }
 
 // rule is one exclude entry: a trial matching every clause is left out.
@@ -73,12 +76,13 @@ func (l *loader) buildAxes() {
 			a.frags[i] = canonical(s.Methods[i])
 		}
 	}
-	needs := f.Worker.Kind != WorkerCommand
+	needs := l.needsAxes()
 	switch {
 	case f.Ranks.Set:
 		a := &axisDef{name: AxisRank, path: "ranks"}
-		a.values = l.intAxis(f.Ranks, "ranks", 1)
+		a.values, a.partial = l.intAxis(f.Ranks, "ranks", 1)
 		add(a)
+	case l.broken("ranks"):
 	case needs || len(s.Methods) > 0:
 		l.errAt("", "ranks is required when the sweep has methods (e.g. [2, 8, 32], or {from: 2, to: 128, step: 2})")
 	}
@@ -100,16 +104,19 @@ func (l *loader) buildAxes() {
 			continue
 		}
 		seenH[h.Name] = true
-		a := &axisDef{name: h.Name, path: at}
+		a := &axisDef{name: h.Name, path: at, partial: l.broken(at)}
 		if len(h.Axis.Values) == 0 {
-			l.errAt(at, "hparams.%s is empty; give at least one value", h.Name)
+			if !a.partial {
+				l.errAt(at, "hparams.%s is empty; give at least one value", h.Name)
+			}
 			continue
 		}
 		for i, v := range h.Axis.Values {
 			if ok {
 				x, err := r.check(v)
 				if err != nil {
-					l.errAt(l.valuePath(at, i), "hparams.%s: %v", h.Name, err)
+					l.errAt(l.valuePath(at, h.Axis.item(i)), "hparams.%s: %v", h.Name, err)
+					a.partial = true
 					continue
 				}
 				v = x
@@ -128,7 +135,7 @@ func (l *loader) buildAxes() {
 		}
 	}
 	a := &axisDef{name: AxisSeed, path: "seeds"}
-	a.values = l.intAxis(f.Seeds, "seeds", 0)
+	a.values, a.partial = l.intAxis(f.Seeds, "seeds", 0)
 	add(a)
 	l.buildGroups()
 	l.buildExclude()
@@ -143,26 +150,31 @@ func (l *loader) valuePath(at string, i int) string {
 	return at
 }
 
-// intAxis checks that every value is an integer of at least min, once.
-func (l *loader) intAxis(ax Axis, at string, min int64) []any {
+// intAxis checks that every value is an integer of at least min, once;
+// partial says some of the file's values were refused.
+func (l *loader) intAxis(ax Axis, at string, min int64) (values []any, partial bool) {
+	partial = l.broken(at)
 	if len(ax.Values) == 0 {
-		l.errAt(at, "%s is empty; give at least one value", at)
-		return nil
+		if !partial {
+			l.errAt(at, "%s is empty; give at least one value", at)
+		}
+		return nil, true
 	}
-	var out []any
 	for i, v := range ax.Values {
 		x, ok := v.(int64)
 		switch {
 		case !ok:
-			l.errAt(l.valuePath(at, i), "%s: want an integer, got %s", at, quoteIfString(v))
+			l.errAt(l.valuePath(at, ax.item(i)), "%s: want an integer, got %s", at, quoteIfString(v))
+			partial = true
 		case x < min:
-			l.errAt(l.valuePath(at, i), "%s: %d is not allowed; the smallest is %d", at, x, min)
+			l.errAt(l.valuePath(at, ax.item(i)), "%s: %d is not allowed; the smallest is %d", at, x, min)
+			partial = true
 		default:
-			out = append(out, x)
+			values = append(values, x)
 		}
 	}
-	l.checkDuplicates(&axisDef{name: at, path: at, values: out})
-	return out
+	l.checkDuplicates(&axisDef{name: at, path: at, values: values})
+	return values, partial
 }
 
 func quoteIfString(v any) string {
@@ -244,7 +256,11 @@ func (l *loader) buildGroups() {
 			continue
 		}
 		n := -1
+		partial := false // a member lost values to errors reported already
 		for i, name := range names {
+			if l.broken(indexPath(at, i)) {
+				continue
+			}
 			ai := s.axisIndex(name)
 			switch {
 			case ai < 0:
@@ -258,7 +274,8 @@ func (l *loader) buildGroups() {
 				continue
 			}
 			group[ai] = gi + 1
-			if n >= 0 && len(s.axes[ai].values) != n {
+			partial = partial || s.axes[ai].partial
+			if n >= 0 && len(s.axes[ai].values) != n && !partial {
 				l.errAt(at, "zip: the axes of a group need as many values each; %s has %d, %s has %d", names[0], n, name, len(s.axes[ai].values))
 			}
 			if n < 0 {
@@ -293,12 +310,17 @@ func (l *loader) buildExclude() {
 	for ri, m := range f.Exclude {
 		at := indexPath("exclude", ri)
 		if len(m) == 0 {
-			l.errAt(at, "an exclude rule needs at least one axis: value")
+			if !l.broken(at) {
+				l.errAt(at, "an exclude rule needs at least one axis: value")
+			}
 			continue
 		}
 		var r rule
 		for _, name := range sortedKeys(m) {
 			p := at + "." + name
+			if l.broken(p) {
+				continue
+			}
 			ai := s.axisIndex(name)
 			if ai < 0 {
 				l.errAt(p+"#key", "exclude: no axis %q%s; axes: %s", name, didYouMean(name, s.axisNames()), strings.Join(s.axisNames(), ", "))
@@ -313,7 +335,7 @@ func (l *loader) buildExclude() {
 						match[vi], found = true, true
 					}
 				}
-				if !found {
+				if !found && !a.partial {
 					l.errAt(p, "exclude: %s %s is not among the sweep's values", a.name, quoteIfString(v))
 				}
 			}

@@ -42,7 +42,7 @@ func (l *loader) checkRanks() {
 				continue // the model check reports it
 			}
 			if w := int64(min(din, dout)); r > w {
-				l.errAt(l.valuePath("ranks", i), "ranks: %d exceeds the adapted width %d of %s (%d×%d) on this model", r, w, t, din, dout)
+				l.errAt(l.valuePath("ranks", s.File.Ranks.item(i)), "ranks: %d exceeds the adapted width %d of %s (%d×%d) on this model", r, w, t, din, dout)
 				break
 			}
 		}

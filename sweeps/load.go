@@ -78,6 +78,21 @@ type loader struct {
 
 func (l *loader) errAt(path, format string, args ...any) { l.d.errorAt(path, format, args...) }
 
+// broken reports whether the value at path, or a part of it, failed to
+// decode (or a misspelt key most likely meant it): checks of it would
+// only repeat the decoding error.
+func (l *loader) broken(path string) bool { return l.d.bad[path] }
+
+// workerKnown reports whether the worker's kind is what the file says, so
+// that checks which depend on it (hyper-parameters, required axes) apply.
+func (l *loader) workerKnown() bool { return !l.broken("worker.kind") }
+
+// needsAxes reports whether the worker needs tasks and methods: a built-in
+// one does, a command does not, and an unreadable kind is not judged.
+func (l *loader) needsAxes() bool {
+	return l.s.File.Worker.Kind != WorkerCommand && l.workerKnown()
+}
+
 // posKnown reports whether the file has a value at path.
 func (l *loader) posKnown(path string) bool { _, ok := l.d.pos[path]; return ok }
 
@@ -90,10 +105,10 @@ func (l *loader) parse(name string, data []byte) *Sweep {
 	sum := sha256.Sum256(data)
 	s := &Sweep{Path: name, Dir: filepath.Dir(name), Text: data, Hash: hex.EncodeToString(sum[:])}
 	l.s = s
+	// Decoding goes on past unknown keys and wrong shapes, and so do the
+	// checks: each skips the values that failed to decode (l.broken), so
+	// that one pass reports every mistake without echoes of the first.
 	d.decode(root, reflect.ValueOf(&s.File).Elem(), "")
-	if len(d.errs) > 0 {
-		return nil // shapes are wrong; checking meanings would only add noise
-	}
 	l.defaults()
 	l.checkTop()
 	l.checkModel()
@@ -204,6 +219,7 @@ func (l *loader) checkTop() {
 		l.errAt("version", "schema version %d is not supported; this program reads version %d", f.Version, SchemaVersion)
 	}
 	switch {
+	case l.broken("name"):
 	case f.Name == "":
 		l.errAt("", "name is required (it names the run directory runs/<name>)")
 	case !sweepName.MatchString(f.Name) || len(f.Name) > 100:
@@ -240,6 +256,9 @@ var Placeholders = []string{"spec", "events", "trial", "attempt", "attempt_dir",
 
 func (l *loader) checkWorker() {
 	w := &l.s.File.Worker
+	if !l.workerKnown() {
+		return
+	}
 	switch w.Kind {
 	case WorkerGo, WorkerTorch:
 		if l.posKnown("worker.command") {
@@ -249,7 +268,7 @@ func (l *loader) checkWorker() {
 			l.errAt("worker.report", "worker.report is only for kind command")
 		}
 	case WorkerCommand:
-		if len(w.Command) == 0 || w.Command[0] == "" {
+		if (len(w.Command) == 0 || w.Command[0] == "") && !l.broken("worker.command") {
 			l.errAt("worker", "worker.command must list the program and its arguments, e.g. [python3, train.py, --spec, \"{spec}\"]")
 		}
 		switch w.Report {
@@ -262,6 +281,9 @@ func (l *loader) checkWorker() {
 			known = append(known, h.Name)
 		}
 		for i, arg := range w.Command {
+			if l.broken(indexPath("worker.command", i)) {
+				continue
+			}
 			for _, m := range placeholder.FindAllStringSubmatch(arg, -1) {
 				if !contains(known, m[1]) {
 					l.errAt(indexPath("worker.command", i), "unknown placeholder {%s}%s; known: %s and the hparams", m[1], didYouMean(m[1], known), strings.Join(Placeholders, ", "))
@@ -282,6 +304,9 @@ func (l *loader) checkWorker() {
 
 func (l *loader) checkExecutor() {
 	e := &l.s.File.Executor
+	if l.broken("executor.kind") {
+		return // which keys belong is unknown
+	}
 	var wrong []string
 	switch e.Kind {
 	case ExecLocal:
@@ -297,6 +322,7 @@ func (l *loader) checkExecutor() {
 		if e.MaxQueued < 0 {
 			l.errAt("executor.max_queued", "executor.max_queued cannot be negative")
 		}
+		l.checkSlurm()
 	default:
 		l.errAt("executor.kind", "unknown executor %q%s; want local or slurm", e.Kind, didYouMean(e.Kind, []string{ExecLocal, ExecSlurm}))
 		return
@@ -325,6 +351,10 @@ func (l *loader) checkMethods() {
 	for i := range f.DefineMethods {
 		m := f.DefineMethods[i]
 		at := indexPath("define_methods", i)
+		if l.broken(at) {
+			invalid[m.Name] = true // reported as it was decoded
+			continue
+		}
 		if m.Status == "" {
 			m.Status = trainer.Custom
 		}
@@ -347,9 +377,8 @@ func (l *loader) checkMethods() {
 			_ = s.Catalogue.Add(m) // validated above
 		}
 	}
-	needs := f.Worker.Kind != WorkerCommand
 	if len(f.Methods) == 0 {
-		if needs {
+		if l.needsAxes() && !l.broken("methods") {
 			l.errAt("", "methods is required for the %s worker (e.g. [lora, tl5, tl6], or [all-tied])", f.Worker.Kind)
 		}
 		return
@@ -360,6 +389,8 @@ func (l *loader) checkMethods() {
 	for i, n := range f.Methods {
 		at := indexPath("methods", i)
 		switch {
+		case l.broken(at):
+			continue
 		case seen[n]:
 			l.errAt(at, "method %q is listed twice", n)
 		case invalid[n]:
@@ -375,9 +406,9 @@ func (l *loader) checkMethods() {
 
 func (l *loader) checkTasks() {
 	f, s := &l.s.File, l.s
-	needs := f.Worker.Kind != WorkerCommand
+	needs := l.needsAxes()
 	if len(f.Tasks) == 0 {
-		if needs {
+		if needs && !l.broken("tasks") {
 			l.errAt("", "tasks is required for the %s worker (e.g. [syn-squad]; see `sweep tasks`)", f.Worker.Kind)
 		}
 		return
@@ -386,6 +417,8 @@ func (l *loader) checkTasks() {
 	for i, t := range f.Tasks {
 		at := indexPath("tasks", i)
 		switch {
+		case l.broken(at+".name") || (l.broken(at) && t.Name == ""):
+			continue
 		case t.Name == "":
 			l.errAt(at, "a task needs a name")
 			continue
@@ -398,7 +431,7 @@ func (l *loader) checkTasks() {
 			l.errAt(at, "unknown task %q%s; see `sweep tasks`", t.Name, didYouMean(t.Name, tasks.Names()))
 			continue
 		}
-		if needs {
+		if needs && !l.broken(at) {
 			l.checkTaskConfig(at, t.Config)
 		}
 		s.Tasks = append(s.Tasks, t.Config)

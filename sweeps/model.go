@@ -22,6 +22,9 @@ type hfModel struct {
 func (l *loader) checkModel() {
 	f, s := &l.s.File, l.s
 	m := f.Model
+	if l.broken("model") || !l.workerKnown() {
+		return // what the model is, or who runs it, is unknown
+	}
 	// The torch worker's model.path is checked here, before any job starts,
 	// since a cluster job would find a missing or unusable checkpoint only
 	// after its wait in the queue.
@@ -78,6 +81,9 @@ func (l *loader) checkModel() {
 		l.checkSameShape(hf)
 	}
 	for i, t := range f.Targets {
+		if l.broken(indexPath("targets", i)) {
+			continue
+		}
 		if _, _, err := s.Arch.TargetShape(t); err != nil {
 			if modelType != "" && t == trainer.TargetGate {
 				err = fmt.Errorf("target gate: model_type %s has no gate projection; its targets: %s", modelType, strings.Join(targetsOf(s.Arch), ", "))

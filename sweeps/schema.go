@@ -95,6 +95,9 @@ func (w *Worker) decodeNode(d *decoder, n *yaml.Node, path string) {
 		w.Kind = n.Value
 		return
 	}
+	if n.Kind != yaml.MappingNode && !isNull(n) {
+		d.markBad(path + ".kind") // neither a name nor a mapping: no kind to go by
+	}
 	type plain Worker
 	d.decode(n, reflectValue((*plain)(w)), path)
 }
@@ -218,6 +221,17 @@ func (t Duration) MarshalText() ([]byte, error) { return []byte(t.String()), nil
 type Axis struct {
 	Values []any // int64, float64, string or bool
 	Set    bool  // present in the file
+	// items is the list index in the file of each value, for messages:
+	// a value that failed to decode leaves a gap.
+	items []int
+}
+
+// item is the list index in the file of Values[i].
+func (a *Axis) item(i int) int {
+	if i < len(a.items) {
+		return a.items[i]
+	}
+	return i
 }
 
 // maxAxisLen bounds one axis, so that a range typo cannot eat the memory.
@@ -240,6 +254,9 @@ func (a *Axis) decodeNode(d *decoder, n *yaml.Node, path string) {
 			d.pos[indexPath(path, i)] = posOf(c)
 			if x, ok := d.value(c, indexPath(path, i)); ok {
 				a.Values = append(a.Values, x)
+				a.items = append(a.items, i)
+			} else {
+				d.markBad(indexPath(path, i))
 			}
 		}
 	case yaml.MappingNode:
@@ -325,7 +342,11 @@ func (h *HParams) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.pos[p+"#key"] = posOf(k)
 		var a Axis
 		d.pos[p] = posOf(val)
+		before := len(d.errs)
 		a.decodeNode(d, val, p)
+		if len(d.errs) > before {
+			d.markBad(p)
+		}
 		*h = append(*h, HParam{Name: key, Axis: a})
 	})
 }
