@@ -44,7 +44,8 @@ queued or running.`,
 		RunE: runRun,
 	}
 	f := cmd.Flags()
-	f.String("db", "", "database path (default runs/<name>/sweep.db)")
+	f.String("db", "", "database path (default runs/<name>/sweep.db); on a cluster, a path on this machine's local disk")
+	f.String("run-dir", "", "directory of the attempts and Slurm scripts (default: the database's directory); on a cluster, on the shared filesystem")
 	f.String("runs", "runs", "directory that holds one folder per sweep")
 	f.String("cache", "", "cache of base checkpoints (default $XDG_CACHE_HOME/tiedlora-sweep)")
 	f.Int("parallel", 0, "attempts at once (default: the executor's slots, or max_queued jobs)")
@@ -62,6 +63,23 @@ func dbPath(flagDB, runs, name string) string {
 		return flagDB
 	}
 	return filepath.Join(runs, name, "sweep.db")
+}
+
+// networkFS is results.NetworkFS; tests stand in for statfs through it.
+var networkFS = results.NetworkFS
+
+// networkDBWarning is the warning for a database on a network filesystem
+// (fs, as statfs named it), with the reason and the fix; "" for no
+// filesystem.
+func networkDBWarning(db, runDir, fs string) string {
+	if fs == "" {
+		return ""
+	}
+	return fmt.Sprintf("warning: the database %s is on %s, a network filesystem: SQLite's WAL mode needs shared memory "+
+		"and locks that network filesystems do not provide, so the database can be corrupted or stay locked. "+
+		"Keep the database on this machine's local disk and the attempts on the shared filesystem: "+
+		"--db /local/disk/%s --run-dir %s (docs/slurm.md, \"Shared filesystems\")",
+		db, fs, filepath.Base(db), runDir)
 }
 
 func cacheDir(flag string) string {
@@ -94,10 +112,21 @@ func runRun(cmd *cobra.Command, args []string) error {
 		return badInput(err)
 	}
 	db := dbPath(v.GetString("db"), v.GetString("runs"), s.File.Name)
+	runDir := filepath.Dir(db)
+	if d := v.GetString("run-dir"); d != "" {
+		// Absolute, so that the attempt directories the database records
+		// can be found from wherever status, report or export run.
+		if runDir, err = filepath.Abs(d); err != nil {
+			return badInput(fmt.Errorf("--run-dir: %w", err))
+		}
+	}
+	if w := networkDBWarning(db, runDir, networkFS(db)); w != "" {
+		fmt.Fprintln(cmd.ErrOrStderr(), w)
+	}
 	var slurm *runner.Slurm
 	if s.File.Executor.Kind == sweeps.ExecSlurm {
 		// Checked before the database is made: a bad value writes nothing.
-		if slurm, err = runner.NewSlurm(s.File.Executor, s.File.Name, filepath.Dir(db)); err != nil {
+		if slurm, err = runner.NewSlurm(s.File.Executor, s.File.Name, runDir); err != nil {
 			return badInput(fmt.Errorf("%s: %w", args[0], err))
 		}
 	}
@@ -119,7 +148,7 @@ func runRun(cmd *cobra.Command, args []string) error {
 	}
 	note := func(format string, a ...any) { rep.Note(fmt.Sprintf(format, a...)) }
 	opt := runner.Options{
-		RunDir:   filepath.Dir(db),
+		RunDir:   runDir,
 		CacheDir: cacheDir(v.GetString("cache")),
 		Self:     self,
 		Scorer:   runner.NewTaskScorer(),
