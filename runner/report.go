@@ -61,7 +61,8 @@ type LogReporter struct {
 func (l *LogReporter) printf(format string, args ...any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	fmt.Fprintf(l.W, time.Now().Format("15:04:05")+" "+format+"\n", args...)
+	// The date too: a log outlives the day it was written.
+	fmt.Fprintf(l.W, time.Now().Format("2006-01-02 15:04:05")+" "+format+"\n", args...)
 }
 
 func (l *LogReporter) Planned(total, toRun int, orphans []string) {

@@ -48,6 +48,10 @@ type Options struct {
 	// WaitLease waits for another orchestrator of the sweep to finish
 	// instead of returning a *results.LeaseHeldError.
 	WaitLease bool
+	// Select, when set, runs only the trials it accepts (sweep run --only,
+	// --failed), given their state before the run; the Summary then
+	// counts only those. Every trial is still recorded as in the file.
+	Select func(t *sweeps.Trial, st results.TrialStatus) bool
 
 	// Failpoint, for tests and fault campaigns, is called at named points
 	// of an attempt: "started" after the worker starts and before its pid
@@ -280,8 +284,15 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	for _, a := range adopted {
 		busy[a.attempt.Trial] = true
 	}
+	var selected []string
 	for _, id := range r.order {
 		st := statuses[id]
+		if r.opt.Select != nil {
+			if !r.opt.Select(r.trials[id], st) {
+				continue
+			}
+			selected = append(selected, id)
+		}
 		if st.State == results.TrialSucceeded || busy[id] {
 			continue
 		}
@@ -323,6 +334,9 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 	}
 	wg.Wait()
 	sum, err := r.summary(bg)
+	if r.opt.Select != nil && err == nil {
+		sum, err = r.summaryOf(bg, selected)
+	}
 	sum.Orphans = synced.Orphans
 	sum.Elapsed = time.Since(began)
 	if r.failed() {
@@ -823,6 +837,28 @@ func lastLine(s string) string {
 		s = s[:300] + "…"
 	}
 	return s
+}
+
+// summaryOf counts the states of the trials ids only.
+func (r *Runner) summaryOf(ctx context.Context, ids []string) (Summary, error) {
+	statuses, err := r.store.TrialStatuses(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	s := Summary{Trials: len(ids)}
+	for _, id := range ids {
+		switch statuses[id].State {
+		case results.TrialSucceeded:
+			s.Succeeded++
+		case results.TrialFailed:
+			s.Failed++
+		case results.TrialCancelled:
+			s.Cancelled++
+		default:
+			s.Pending++
+		}
+	}
+	return s, nil
 }
 
 func (r *Runner) summary(ctx context.Context) (Summary, error) {

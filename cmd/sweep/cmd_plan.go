@@ -17,7 +17,7 @@ import (
 
 func newPlanCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "plan FILE",
+		Use:   "plan FILE|-",
 		Short: "Check a sweep file and list its trials with exact parameter counts; runs nothing",
 		Long: `Check a sweep file and list its trials: ID, task, method, rank, seed,
 the hyper-parameters the file sets, trainable parameters and their share of
@@ -28,7 +28,10 @@ For the torch worker the model is checked too: model.path must be a Hugging
 Face checkpoint directory (config.json of a supported model_type, the
 preset's shape, a tokenizer), and a model larger than the go-* presets
 without a path needs init: random. sweep run checks the same before it
-starts anything.`,
+starts anything.
+
+FILE "-" reads the sweep file from standard input; positions then read
+<stdin>:line:col and relative paths are relative to the working directory.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runPlan,
 	}
@@ -55,7 +58,7 @@ func runPlan(cmd *cobra.Command, args []string) error {
 	if err != nil {
 		return err
 	}
-	s, err := loadSweep(args[0])
+	s, err := loadSweepArg(cmd, args[0])
 	if err != nil {
 		return err
 	}

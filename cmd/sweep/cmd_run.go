@@ -39,7 +39,16 @@ workers to stop; the second kills them; the exit status is then 128 plus
 the first signal's number (130 after Ctrl-C). With the slurm executor (docs/slurm.md) each attempt is
 a batch job: Ctrl-C cancels queued jobs and signals running ones through
 scancel, and running the command again re-attaches to the jobs still
-queued or running.`,
+queued or running.
+
+--only runs a subset: --only 'task=syn-squad,method=tl5|tl6' runs the
+trials whose task is syn-squad and whose method is tl5 or tl6. Keys are
+task, method, rank, seed and the file's hyper-parameter axes; keys are
+ANDed, a key's values (| or the key again in another --only) are ORed. An
+unknown key or a value no trial has exits with status 2. --failed runs
+only the trials whose last attempt failed (with --retries N to give more
+to trials that used up their retries). The summary then counts only the
+trials selected; the others are left as they are.`,
 		Args: cobra.ExactArgs(1),
 		RunE: runRun,
 	}
@@ -54,6 +63,8 @@ queued or running.`,
 	f.Bool("progress", true, "draw progress bars on a terminal")
 	f.Duration("slurm-poll", 10*time.Second, "how often the slurm executor asks squeue about its jobs")
 	f.Bool("wait", false, "wait for another run of the same sweep to end instead of exiting with status 2")
+	f.StringArray("only", nil, "run only the trials with these axis values: key=value[|value…][,key=value…]")
+	f.Bool("failed", false, "run only the trials whose state is failed")
 	return cmd
 }
 
@@ -165,6 +176,9 @@ func runRun(cmd *cobra.Command, args []string) error {
 		opt.MaxRetries = &n
 	}
 	opt.WaitLease = v.GetBool("wait")
+	if opt.Select, err = selectTrials(s, onlyFlag(cmd), v.GetBool("failed")); err != nil {
+		return err
+	}
 	if fp := os.Getenv("SWEEP_FAILPOINT"); fp == "stop-after-start" || fp == "stop-after-supervisor" {
 		// For fault campaigns (scripts/faults): the orchestrator stops
 		// itself between starting a worker and recording its pid, at

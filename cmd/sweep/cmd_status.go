@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -26,7 +27,7 @@ func newStatusCmd() *cobra.Command {
 	f.String("db", "", "database path (default runs/<name>/sweep.db of FILE)")
 	f.String("runs", "runs", "directory that holds one folder per sweep")
 	f.Bool("json", false, "print JSON")
-	f.Bool("watch", false, "refresh every --interval until stopped")
+	f.Bool("watch", false, "refresh every --interval until stopped (Ctrl-C: exit status 130); with --json one JSON object per line")
 	f.Duration("interval", 2*time.Second, "refresh interval of --watch")
 	f.Int("failures", 10, "how many recent failures to show")
 	return cmd
@@ -79,27 +80,50 @@ func runStatus(cmd *cobra.Command, args []string) error {
 	}
 	defer store.Close()
 	out := cmd.OutOrStdout()
+	watch, asJSON := v.GetBool("watch"), v.GetBool("json")
+	ctx := cmd.Context()
+	var sig *signalCatcher
+	if watch {
+		// Ctrl-C ends a watch: exit status 130 (128 + the signal).
+		sig = catchSignals(ctx)
+		defer sig.stop()
+		ctx = sig.ctx
+	}
+	clear := watch && !asJSON && isTerminal(out)
 	for {
-		st, err := store.Status(cmd.Context(), v.GetInt("failures"))
+		st, err := store.Status(ctx, v.GetInt("failures"))
 		if err != nil {
+			if sig != nil && sig.err() != nil {
+				return sig.err()
+			}
 			return err
 		}
-		if v.GetBool("json") {
+		switch {
+		case asJSON && watch:
+			// One object per line per refresh (NDJSON), for jq and tail -f.
+			if err := json.NewEncoder(out).Encode(st); err != nil {
+				return err
+			}
+		case asJSON:
 			if err := writeJSON(out, st); err != nil {
 				return err
 			}
-		} else {
-			if v.GetBool("watch") {
-				fmt.Fprint(out, "\033[H\033[2J") // clear the screen
+		default:
+			if clear {
+				fmt.Fprint(out, "\033[H\033[2J")
+			} else if watch {
+				// A log or a pipe gets refreshes one after another,
+				// each headed by its time.
+				fmt.Fprintf(out, "--- %s\n", time.Now().Format(logTime))
 			}
 			printStatus(out, st)
 		}
-		if !v.GetBool("watch") {
+		if !watch {
 			return nil
 		}
 		select {
-		case <-cmd.Context().Done():
-			return nil
+		case <-ctx.Done():
+			return sig.err()
 		case <-time.After(v.GetDuration("interval")):
 		}
 	}

@@ -1,12 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
-	"github.com/spf13/viper"
 )
 
 // newRootCmd builds the command tree. Output goes to out and errOut so tests
@@ -20,14 +18,18 @@ hyper-parameters) into trials with exact trainable-parameter counts, runs
 them on training workers, stores every state and metric in SQLite and
 reports the results as the Tied-LoRA paper does.
 
-Settings come from flags, then SWEEP_* environment variables, then the
-settings file (--settings), then defaults.`,
+Settings come from flags, then SWEEP_* environment variables (SWEEP_RANK
+for --rank, SWEEP_SLURM_POLL for --slurm-poll), then the settings file
+(--settings or SWEEP_SETTINGS), then defaults; docs/cli.md has the rules.
+A usage error exits with status 2.`,
+		Version:       readVersion().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(out)
 	root.SetErr(errOut)
-	root.PersistentFlags().String("settings", "", "settings file (YAML) with defaults for any flag")
+	root.SetVersionTemplate("sweep {{.Version}}\n")
+	root.PersistentFlags().String("settings", "", "settings file (YAML) with defaults for any flag (default $SWEEP_SETTINGS)")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return badInput(err) })
 
 	root.AddCommand(
@@ -43,32 +45,47 @@ settings file (--settings), then defaults.`,
 		newReportCmd(),
 		newCancelCmd(),
 		newExportCmd(),
+		newVersionCmd(),
 	)
+	// Added now rather than inside Execute, so that their argument
+	// checks get exit status 2 below like every other command's.
+	root.InitDefaultHelpCmd()
+	root.InitDefaultCompletionCmd()
+	addCompletions(root)
+	usageExitTwo(root)
 	return root
 }
 
-// settings resolves a command's flags through viper: flags > SWEEP_*
-// environment > settings file > defaults. Each command gets its own viper
-// instance; there is no global one.
-func settings(cmd *cobra.Command) (*viper.Viper, error) {
-	v := viper.New()
-	v.SetEnvPrefix("SWEEP")
-	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
-	v.AutomaticEnv()
-	var bindErr error
-	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
-			bindErr = err
-		}
-	})
-	if bindErr != nil {
-		return nil, bindErr
+// usageExitTwo makes a wrong argument count or an unknown subcommand exit
+// with status 2, as flag errors do (SetFlagErrorFunc): cobra's Args checks
+// return plain errors. A command that only groups others (sweep, sweep
+// bench) would print its help and exit 0 on an unknown subcommand; it gets
+// an argument check and a RunE that prints the help.
+func usageExitTwo(c *cobra.Command) {
+	if c.HasSubCommands() && !c.Runnable() {
+		c.Args = unknownSubcommand
+		c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
 	}
-	if file, _ := cmd.Flags().GetString("settings"); file != "" {
-		v.SetConfigFile(file)
-		if err := v.ReadInConfig(); err != nil {
-			return nil, badInput(err)
-		}
+	if args := c.Args; args != nil {
+		c.Args = func(cmd *cobra.Command, a []string) error { return badInput(args(cmd, a)) }
 	}
-	return v, nil
+	for _, sub := range c.Commands() {
+		usageExitTwo(sub)
+	}
+}
+
+// unknownSubcommand is cobra's own check for a command with subcommands,
+// with its suggestions.
+func unknownSubcommand(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2 // cobra's default
+	}
+	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+		msg += fmt.Sprintf("; did you mean %q?", s[0])
+	}
+	return fmt.Errorf("%s", msg)
 }
