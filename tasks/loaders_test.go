@@ -48,7 +48,8 @@ func TestGolden(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			golden := filepath.Join("testdata", "golden", strings.ReplaceAll(tt.file, "/", "_")+".jsonl")
+			// gsm8k/test-mini.jsonl → gsm8k_test-mini.jsonl, not .jsonl.jsonl.
+			golden := filepath.Join("testdata", "golden", strings.TrimSuffix(strings.ReplaceAll(tt.file, "/", "_"), ".jsonl")+".jsonl")
 			if *update {
 				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
 					t.Fatal(err)
