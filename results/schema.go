@@ -108,4 +108,19 @@ INSERT INTO meta (key, value) VALUES ('instance', lower(hex(randomblob(16))));
 ALTER TABLE metrics ADD COLUMN nonfinite TEXT;
 ALTER TABLE scores ADD COLUMN nonfinite TEXT;
 `,
+	// 3: the version of the sweep binary that made each sweep and each
+	// attempt (version.go): meta.version is the version of the
+	// orchestrator that has the database open, and the triggers copy it
+	// into each new row, so the statements that insert rows need not
+	// know it.
+	`
+ALTER TABLE sweeps ADD COLUMN version TEXT;
+ALTER TABLE attempts ADD COLUMN version TEXT;
+CREATE TRIGGER sweeps_version AFTER INSERT ON sweeps BEGIN
+	UPDATE sweeps SET version = (SELECT value FROM meta WHERE key = 'version') WHERE id = NEW.id;
+END;
+CREATE TRIGGER attempts_version AFTER INSERT ON attempts BEGIN
+	UPDATE attempts SET version = (SELECT value FROM meta WHERE key = 'version') WHERE id = NEW.id;
+END;
+`,
 }

@@ -146,6 +146,10 @@ func runRun(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer store.Close()
+	// Each sweep and attempt this run makes records the binary behind it.
+	if err := store.SetVersion(cmd.Context(), readVersion().String()); err != nil {
+		return err
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // TestUsageExitsTwo: every usage error — an unknown command or flag, a bad
@@ -320,3 +323,33 @@ func TestStatusWatch(t *testing.T) {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// TestRunRecordsVersion: a run's sweep and attempts carry this binary's
+// version.
+func TestRunRecordsVersion(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.yaml")
+	writeFile(file, "name: ver\nworker: {kind: command, command: [\"true\"], report: exit-code}\n")
+	db := filepath.Join(dir, "s.db")
+	if _, errOut, code := run(t, "run", file, "--db", db); code != 0 {
+		t.Fatalf("run: exit %d: %s", code, errOut)
+	}
+	st, err := results.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	v, err := st.Versions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := readVersion().String()
+	if v.Sweep != want || len(v.Attempts) != 1 {
+		t.Fatalf("got %+v, want the sweep and one attempt at %q", v, want)
+	}
+	for id, got := range v.Attempts {
+		if got != want {
+			t.Errorf("attempt %d: got version %q, want %q", id, got, want)
+		}
+	}
+}
