@@ -38,6 +38,8 @@ func TestUsageExitsTwo(t *testing.T) {
 		{[]string{"methods", "--bogus"}, "unknown flag: --bogus"},
 		{[]string{"status", "--interval", "soon"}, `invalid argument "soon"`},
 		{[]string{"methods", "--json=maybe"}, `invalid argument "maybe"`},
+		{[]string{"help", "nosuch"}, `unknown help topic "nosuch"`},
+		{[]string{"help", "tasks", "nosuch"}, `unknown help topic "tasks nosuch"`},
 	}
 	for _, tt := range tests {
 		_, errOut, code := run(t, tt.args...)
@@ -51,6 +53,9 @@ func TestUsageExitsTwo(t *testing.T) {
 	// A bare `sweep` still shows the help, and succeeds.
 	if out, _, code := run(t); code != 0 || !strings.Contains(out, "Available Commands") {
 		t.Errorf("sweep: got exit %d, %q; want 0 and the help", code, out)
+	}
+	if out, _, code := run(t, "help", "plan"); code != 0 || !strings.Contains(out, "sweep plan FILE|-") {
+		t.Errorf("help plan: got exit %d, %q; want 0 and plan's help", code, out)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -50,6 +51,9 @@ A usage error exits with status 2.`,
 	// Added now rather than inside Execute, so that their argument
 	// checks get exit status 2 below like every other command's.
 	root.InitDefaultHelpCmd()
+	if help, _, err := root.Find([]string{"help"}); err == nil && help != root {
+		help.Run, help.RunE = nil, helpTopic
+	}
 	root.InitDefaultCompletionCmd()
 	addCompletions(root)
 	usageExitTwo(root)
@@ -88,4 +92,15 @@ func unknownSubcommand(cmd *cobra.Command, args []string) error {
 		msg += fmt.Sprintf("; did you mean %q?", s[0])
 	}
 	return fmt.Errorf("%s", msg)
+}
+
+// helpTopic is `sweep help [COMMAND…]`; cobra's own prints the usage and
+// exits 0 for a topic that does not exist.
+func helpTopic(c *cobra.Command, args []string) error {
+	cmd, rest, err := c.Root().Find(args)
+	if err != nil || cmd == nil || len(rest) > 0 {
+		return badInput(fmt.Errorf("unknown help topic %q; `sweep help` lists the commands", strings.Join(args, " ")))
+	}
+	cmd.InitDefaultHelpFlag()
+	return cmd.Help()
 }
