@@ -128,8 +128,10 @@ func readScoreCases(cmd *cobra.Command, input, pred string, refs []string) ([]me
 }
 
 // withFile calls read on the named file, or on standard input for "-".
+// Every failure here is the input's (missing, a directory, a symlink loop,
+// unreadable): runScore makes it exit status 2.
 func withFile(cmd *cobra.Command, name string, read func(io.Reader) error) error {
-	if name == stdinName {
+	if name == stdinArg {
 		return read(cmd.InOrStdin())
 	}
 	f, err := os.Open(name)
@@ -137,15 +139,20 @@ func withFile(cmd *cobra.Command, name string, read func(io.Reader) error) error
 		return err
 	}
 	defer f.Close()
+	// Reading a directory fails with "read NAME: is a directory"; say it
+	// plainly instead.
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return fmt.Errorf("%s is a directory, want a file", name)
+	}
 	return read(f)
 }
 
-// stdinName is the file name that reads standard input.
-const stdinName = "-"
+// stdinArg is the file name that reads standard input.
+const stdinArg = "-"
 
 // displayName is how errors name a file: "<stdin>" for "-".
 func displayName(name string) string {
-	if name == stdinName {
+	if name == stdinArg {
 		return "<stdin>"
 	}
 	return name
