@@ -227,24 +227,6 @@ func scoreNgrams(target, pred []int32, n int) PRF {
 	return PRF{p, r, fmeasure(p, r)}
 }
 
-// lcsLen is the length of the longest common subsequence, in two rows.
-func lcsLen(a, b []int32) int {
-	prev := make([]int32, len(b)+1)
-	cur := make([]int32, len(b)+1)
-	for i := range a {
-		ai := a[i]
-		for j := range b {
-			if ai == b[j] {
-				cur[j+1] = prev[j] + 1
-			} else {
-				cur[j+1] = max(prev[j+1], cur[j])
-			}
-		}
-		prev, cur = cur, prev
-	}
-	return int(prev[len(b)])
-}
-
 // scoreLCS is rouge-score's _score_lcs (ROUGE-L).
 func scoreLCS(target, pred []int32) PRF {
 	if len(target) == 0 || len(pred) == 0 {
@@ -254,39 +236,6 @@ func scoreLCS(target, pred []int32) PRF {
 	p := l / float64(len(pred))
 	r := l / float64(len(target))
 	return PRF{p, r, fmeasure(p, r)}
-}
-
-// lcsIndices is rouge-score's lcs_ind: the full table, then
-// _backtrack_norec, which on ties moves up (drops a reference token). It
-// returns the indices into ref of one LCS, ascending.
-func lcsIndices(ref, can []int32) []int {
-	w := len(can) + 1
-	t := make([]int32, (len(ref)+1)*w)
-	for i := 1; i <= len(ref); i++ {
-		for j := 1; j <= len(can); j++ {
-			if ref[i-1] == can[j-1] {
-				t[i*w+j] = t[(i-1)*w+j-1] + 1
-			} else {
-				t[i*w+j] = max(t[(i-1)*w+j], t[i*w+j-1])
-			}
-		}
-	}
-	var idx []int
-	for i, j := len(ref), len(can); i > 0 && j > 0; {
-		switch {
-		case ref[i-1] == can[j-1]:
-			idx = append(idx, i-1)
-			i, j = i-1, j-1
-		case t[i*w+j-1] > t[(i-1)*w+j]:
-			j--
-		default:
-			i--
-		}
-	}
-	for a, b := 0, len(idx)-1; a < b; a, b = a+1, b-1 {
-		idx[a], idx[b] = idx[b], idx[a]
-	}
-	return idx
 }
 
 // summaryLCS is rouge-score's _summary_level_lcs (ROUGE-Lsum): for each
@@ -315,16 +264,38 @@ func summaryLCS(refSents, canSents [][]int32, nIDs int) PRF {
 	if m == 0 || n == 0 {
 		return PRF{}
 	}
-	hits := 0
-	for _, r := range refSents {
-		in := make([]bool, len(r))
-		for _, c := range canSents {
-			for _, i := range lcsIndices(r, c) {
-				in[i] = true
+	if len(refSents) == 1 && len(canSents) == 1 {
+		// One sentence each (a text without newlines): the union is the one
+		// LCS, whose tokens both sides have, so the counts never run out
+		// and every one is a hit. Its length needs no backtrack.
+		hits := lcsLen(refSents[0], canSents[0])
+		rec, prec := float64(hits)/float64(m), float64(hits)/float64(n)
+		return PRF{prec, rec, fmeasure(prec, rec)}
+	}
+	// in marks the reference tokens in the union of their sentence's LCS
+	// with some candidate sentence. The loop runs over the candidate
+	// sentences outside, so each one's masks are built once.
+	start := make([]int, len(refSents)+1)
+	for k, r := range refSents {
+		start[k+1] = start[k] + len(r)
+	}
+	in := make([]bool, m)
+	slot := make([]int32, nIDs)
+	var mk lcsMasks
+	tr := lcsTracer{mk: &mk, budget: lcsBudget}
+	for _, c := range canSents {
+		mk.build(c, slot)
+		for k, r := range refSents {
+			for _, i := range tr.indices(r) {
+				in[start[k]+i] = true
 			}
 		}
-		for i, ok := range in {
-			if t := r[i]; ok && cntC[t] > 0 && cntR[t] > 0 {
+		mk.reset()
+	}
+	hits := 0
+	for k, r := range refSents {
+		for i, t := range r {
+			if in[start[k]+i] && cntC[t] > 0 && cntR[t] > 0 {
 				hits++
 				cntC[t]--
 				cntR[t]--
