@@ -3,10 +3,16 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // scoreCLI runs the CLI in-process with stdin and returns stdout, stderr
@@ -195,16 +201,28 @@ func TestScorePerSegmentJSON(t *testing.T) {
 
 func TestScoreBadInput(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
-		"cases.jsonl": readmeJSON,
-		"bad.jsonl":   "{\"prediction\": \"a\", \"references\": [\"a\"]}\n{\"prediction\": \"a\", \"references\": [\"a\"]\n",
-		"latin1.txt":  "ok\ncaf\xe9\n",
-		"hyp.txt":     readmeHyps,
-		"short.txt":   "one line\n",
-		"noref.jsonl": `{"prediction": "a", "references": []}`,
-		"null.jsonl":  `{"prediction": "a", "references": [null]}`,
-		"empty.jsonl": "\n",
+		"cases.jsonl":    readmeJSON,
+		"bad.jsonl":      "{\"prediction\": \"a\", \"references\": [\"a\"]}\n{\"prediction\": \"a\", \"references\": [\"a\"]\n",
+		"latin1.txt":     "ok\ncaf\xe9\n",
+		"hyp.txt":        readmeHyps,
+		"short.txt":      "one line\n",
+		"noref.jsonl":    `{"prediction": "a", "references": []}`,
+		"null.jsonl":     `{"prediction": "a", "references": [null]}`,
+		"empty.jsonl":    "\n",
+		"gold.jsonl":     "{\"logprobs\": [-1, -2], \"gold\": 1, \"choices\": [\"a\", \"b\"]}\n{\"logprobs\": [-1, -2], \"gold\": 2, \"choices\": [\"a\", \"b\"]}\n",
+		"neg.jsonl":      `{"logprobs": [-1, -2], "gold": -1, "choices": ["a", "b"]}`,
+		"nochoice.jsonl": `{"logprobs": [], "gold": 0, "choices": []}`,
 	})
 	p := func(name string) string { return filepath.Join(dir, name) }
+	if err := os.Mkdir(p("sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("loop", p("loop")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p("noread.jsonl"), []byte(readmeJSON), 0o000); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		args []string
@@ -225,7 +243,20 @@ func TestScoreBadInput(t *testing.T) {
 		{"bad flag value", []string{"--metric", "bleu", "--input", p("cases.jsonl"), "--max-order", "four"}, `invalid argument "four"`},
 		{"text cases for accuracy", []string{"--metric", "accuracy", "--input", p("cases.jsonl")}, "cases.jsonl:1: no logprobs"},
 		{"empty input", []string{"--metric", "bleu", "--input", p("empty.jsonl")}, "no cases to score"},
+		{"gold past the choices", []string{"--metric", "accuracy", "--input", p("gold.jsonl")}, `gold.jsonl:2: "gold": 2 is out of range for 2 choices (want 0 to 1)`},
+		{"negative gold", []string{"--metric", "accuracy", "--input", p("neg.jsonl")}, `neg.jsonl:1: "gold": -1 is out of range for 2 choices (want 0 to 1)`},
+		{"no choices", []string{"--metric", "accuracy", "--input", p("nochoice.jsonl")}, `nochoice.jsonl:1: "choices" is empty`},
+		{"directory as input", []string{"--metric", "bleu", "--input", p("sub")}, p("sub") + " is a directory, want a file"},
+		{"directory as reference", []string{"--metric", "bleu", "--pred", p("hyp.txt"), "--ref", p("sub")}, p("sub") + " is a directory, want a file"},
+		{"symlink loop", []string{"--metric", "bleu", "--input", p("loop")}, "too many levels of symbolic links"},
+		// Opens, then fails to read: EIO at address 0.
+		{"unreadable file", []string{"--metric", "bleu", "--pred", "/proc/self/mem", "--ref", p("hyp.txt")}, "/proc/self/mem: read /proc/self/mem: input/output error"},
+		// Root reads a mode-000 file: the case runs only for others.
+		{"permission denied", []string{"--metric", "bleu", "--input", p("noread.jsonl")}, "open " + p("noread.jsonl") + ": permission denied"},
 	} {
+		if tc.name == "unreadable file" && runtime.GOOS != "linux" || tc.name == "permission denied" && os.Geteuid() == 0 {
+			continue
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			_, errOut, code := scoreCLI(t, "", append([]string{"score"}, tc.args...)...)
 			if code != 2 {
@@ -242,5 +273,88 @@ func TestScoreStdinErrorName(t *testing.T) {
 	_, errOut, code := scoreCLI(t, "{\"prediction\": \"a\", \"references\": [\"b\"]}\nnot json\n", "score", "--metric", "bleu", "--input", "-")
 	if code != 2 || !strings.Contains(errOut, "<stdin>:2: not a JSON case object") {
 		t.Errorf("got exit %d and %q, want 2 and <stdin>:2: not a JSON case object", code, errOut)
+	}
+}
+
+// TestScoreROUGELongTexts scores a 200,000-token prediction against a
+// 200,000-token reference with every ROUGE type, in a child process (the
+// test binary as sweep), and bounds its peak resident memory: rouge-score's
+// LCS table alone would take 160 GB. Of every 8 reference tokens the
+// prediction keeps 6 in order, replaces one, drops one and inserts one;
+// what it adds is never in the reference (it has a digit), so the LCS is
+// exactly the 150,000 kept: ROUGE-1, ROUGE-L and ROUGE-Lsum are 0.75. A
+// 64-word vocabulary makes the LCS paths tie everywhere. The texts are one
+// line each (plain files), or two (JSON Lines), whose halves draw from
+// different words, so that ROUGE-Lsum backtracks two 100,000-token pairs.
+func TestScoreROUGELongTexts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("scores two 200,000-token texts: a few seconds")
+	}
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the peak RSS as Linux reports it, in KiB")
+	}
+	const n = 200_000
+	r := rand.New(rand.NewPCG(1, 2))
+	var ref, pred [2]strings.Builder
+	for i := range n {
+		h := i * 2 / n
+		w := string([]byte{"wv"[h], byte('a' + r.IntN(8)), byte('a' + r.IntN(8))})
+		ref[h].WriteString(w + " ")
+		switch i % 8 {
+		case 3:
+			fmt.Fprintf(&pred[h], "x%d ", i)
+		case 5:
+		case 6:
+			fmt.Fprintf(&pred[h], "y%d %s ", i, w)
+		default:
+			pred[h].WriteString(w + " ")
+		}
+	}
+	oneLine := func(b [2]strings.Builder, sep string) string { return b[0].String() + sep + b[1].String() }
+	twoLines, err := json.Marshal(map[string]any{"prediction": oneLine(pred, "\n"), "references": []string{oneLine(ref, "\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeFiles(t, map[string]string{
+		"ref.txt":     oneLine(ref, "") + "\n",
+		"pred.txt":    oneLine(pred, "") + "\n",
+		"cases.jsonl": string(twoLines) + "\n",
+	})
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		input []string
+	}{
+		{"one line", []string{"--pred", filepath.Join(dir, "pred.txt"), "--ref", filepath.Join(dir, "ref.txt")}},
+		{"two lines", []string{"--input", filepath.Join(dir, "cases.jsonl")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(self, append([]string{"score", "--metric", "rouge"}, tc.input...)...)
+			cmd.Env = append(os.Environ(), "SWEEP_TEST_CLI=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("%v: %s", err, stderr.Bytes())
+			}
+			peak := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10
+			t.Logf("peak RSS %.1f MiB, %v", float64(peak)/(1<<20), time.Since(start).Round(time.Millisecond))
+			for _, want := range []string{
+				"rouge1     P 0.750000  R 0.750000  F 0.750000\n",
+				"rougeL     P 0.750000  R 0.750000  F 0.750000\n",
+				"rougeLsum  P 0.750000  R 0.750000  F 0.750000\n",
+			} {
+				if !strings.Contains(string(out), want) {
+					t.Errorf("got\n%s\nwant a line %q", out, want)
+				}
+			}
+			if peak > 200<<20 {
+				t.Errorf("peak RSS %d MiB, want at most 200 MiB", peak>>20)
+			}
+		})
 	}
 }

@@ -99,6 +99,15 @@ func decodeCase(line []byte) (Case, error) {
 		if raw.Logprobs == nil || raw.Gold == nil || raw.Choices == nil {
 			return Case{}, errors.New(`a multiple-choice case needs "logprobs", "gold" and "choices"`)
 		}
+		// lm-eval only warns about a gold index outside the choices and
+		// scores the question wrong; here it is a broken input line.
+		n := len(raw.Choices)
+		if n == 0 {
+			return Case{}, errors.New(`"choices" is empty`)
+		}
+		if g := *raw.Gold; g < 0 || g >= n {
+			return Case{}, fmt.Errorf(`"gold": %d is out of range for %d choices (want 0 to %d)`, g, n, n-1)
+		}
 		c.Gold = *raw.Gold
 	default:
 		return Case{}, errors.New(`want "prediction" and "references", or "logprobs", "gold" and "choices"`)

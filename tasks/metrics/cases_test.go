@@ -43,6 +43,10 @@ func TestReadCasesErrors(t *testing.T) {
 		{`{"prediction": "a", "references": ["b"], "gold": 0}`, "c.jsonl:1: a case has either"},
 		{`{}`, `c.jsonl:1: want "prediction" and "references"`},
 		{`[1, 2]`, "c.jsonl:1: not a JSON case object"},
+		{"{\"logprobs\": [-1, -2], \"gold\": 1, \"choices\": [\"a\", \"b\"]}\n{\"logprobs\": [-1, -2], \"gold\": 2, \"choices\": [\"a\", \"b\"]}",
+			`c.jsonl:2: "gold": 2 is out of range for 2 choices (want 0 to 1)`},
+		{`{"logprobs": [-1], "gold": -1, "choices": ["a"]}`, `c.jsonl:1: "gold": -1 is out of range for 1 choices (want 0 to 0)`},
+		{`{"logprobs": [], "gold": 0, "choices": []}`, `c.jsonl:1: "choices" is empty`},
 	} {
 		_, err := ReadCases(strings.NewReader(tc.in), "c.jsonl")
 		if err == nil || !strings.HasPrefix(err.Error(), tc.want) {
