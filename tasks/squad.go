@@ -8,6 +8,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // SQuAD v1.1: one JSON document
@@ -43,7 +44,8 @@ type squadQA struct {
 }
 
 type squadAnswer struct {
-	Text *string `json:"text"`
+	Text  *string         `json:"text"`
+	Start json.RawMessage `json:"answer_start"`
 }
 
 func loadSQuAD(f files, name, split string) ([]record, error) {
@@ -88,6 +90,7 @@ func loadSQuAD(f files, name, split string) ([]record, error) {
 			if par.Context == nil {
 				return nil, &DataError{File: name, Path: ppath, Msg: `missing "context"`}
 			}
+			ctxLen := -1 // in characters, counted once a paragraph
 			for qi, qa := range par.QAs {
 				path = append(path[:0], ppath...)
 				path = append(path, ".qas["...)
@@ -104,6 +107,17 @@ func loadSQuAD(f files, name, split string) ([]record, error) {
 				r, err := squadRecord(qa.ID, art.Title, *par.Context, qa.Question, answers, qa.IsImpossible)
 				if err != nil {
 					return nil, &DataError{File: name, Path: p, Msg: err.Error()}
+				}
+				for k, a := range qa.Answers {
+					if a.Start == nil {
+						continue
+					}
+					if ctxLen < 0 {
+						ctxLen = utf8.RuneCountInString(*par.Context)
+					}
+					if msg := squadStart(a.Start, ctxLen); msg != "" {
+						return nil, &DataError{File: name, Path: p, Msg: fmt.Sprintf("question %q: answers[%d].answer_start: %s", r.id, k, msg)}
+					}
 				}
 				r.path = p
 				recs = append(recs, r)
@@ -140,6 +154,33 @@ func squadRecord(id *string, title, context string, question *string, answers []
 		target: strings.TrimSpace(answers[0]),
 		refs:   answers,
 	}, nil
+}
+
+// squadStart checks an answer_start as SQuAD defines it: the character
+// offset (a Python string index, in code points) of the answer in the
+// context, so an integer from 0 to the context's length. It returns what
+// is wrong, or "". The loader does not use the offset, but one out of
+// range means a corrupt or misaligned file. The text at the offset is not
+// compared: the references are the texts whatever the offset, and files
+// edited by hand (this package's fixtures among them) pad or move them.
+func squadStart(raw json.RawMessage, ctxLen int) string {
+	if isNull(raw) {
+		return ""
+	}
+	var n json.Number // also takes "12", a string: hence the kind first
+	if kind := jsonKind(raw); kind != "a number" || json.Unmarshal(raw, &n) != nil {
+		return "want an integer, got " + kind
+	}
+	start, err := strconv.Atoi(n.String())
+	switch {
+	case err != nil:
+		return "want an integer, got " + n.String()
+	case start < 0:
+		return fmt.Sprintf("%d is negative (want a character offset into the context)", start)
+	case start > ctxLen:
+		return fmt.Sprintf("%d is past the end of the context (%d characters)", start, ctxLen)
+	}
+	return ""
 }
 
 // squadTypeError finds where in the document a value has the wrong type.
@@ -286,6 +327,7 @@ func loadSQuADRows(f files, name, split string) ([]record, error) {
 			return nil, err
 		}
 		var answers []string
+		var starts []json.RawMessage
 		if raw, ok := o.m["answers"]; ok && !isNull(raw) {
 			raw = bytes.TrimSpace(raw)
 			if len(raw) > 0 && raw[0] == '{' {
@@ -299,6 +341,14 @@ func loadSQuADRows(f files, name, split string) ([]record, error) {
 					return nil, o.errorf(`"answers".%s`, de.Msg)
 				}
 				answers = texts
+				if raw, ok := inner.m["answer_start"]; ok && !isNull(raw) {
+					if json.Unmarshal(raw, &starts) != nil {
+						return nil, o.errorf(`"answers"."answer_start": want a list of integers, got %s`, jsonKind(raw))
+					}
+					if len(texts) > 0 && len(starts) != len(texts) {
+						return nil, o.errorf(`"answers": %d texts but %d answer_start offsets`, len(texts), len(starts))
+					}
+				}
 			} else {
 				return nil, o.errorf(`"answers": want an object {"text": [...], "answer_start": [...]}, got %s`, jsonKind(raw))
 			}
@@ -313,6 +363,14 @@ func loadSQuADRows(f files, name, split string) ([]record, error) {
 		r, err := squadRecord(idp, title, context, qp, answers, false)
 		if err != nil {
 			return nil, o.errorf("%v", err)
+		}
+		if len(starts) > 0 {
+			n := utf8.RuneCountInString(context)
+			for k, raw := range starts {
+				if msg := squadStart(raw, n); msg != "" {
+					return nil, o.errorf(`question %q: "answers"."answer_start"[%d]: %s`, r.id, k, msg)
+				}
+			}
 		}
 		r.line = o.line
 		recs = append(recs, r)
