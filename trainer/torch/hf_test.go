@@ -98,11 +98,21 @@ hparams:
 // run runs the sweep through the runner, as `sweep run` does, in dir.
 func (h hfSweep) run(t *testing.T, dir string) (*sweeps.Sweep, *results.Store, runner.Summary) {
 	t.Helper()
+	began := time.Now()
+	s, st, sum := runSweep(t, dir, h.yaml())
+	t.Logf("%s: %d trials in %s", h.name, sum.Trials, time.Since(began).Round(time.Millisecond))
+	return s, st, sum
+}
+
+// runSweep writes the sweep file into dir and runs it through the runner,
+// as `sweep run` does; the store closes when the test ends.
+func runSweep(t *testing.T, dir, yaml string) (*sweeps.Sweep, *results.Store, runner.Summary) {
+	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	file := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(file, []byte(h.yaml()), 0o644); err != nil {
+	if err := os.WriteFile(file, []byte(yaml), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	s, err := sweeps.Load(file)
@@ -120,12 +130,10 @@ func (h hfSweep) run(t *testing.T, dir string) (*sweeps.Sweep, *results.Store, r
 	t.Cleanup(func() { st.Close() })
 	opt := runner.Options{RunDir: runDir, CacheDir: filepath.Join(dir, "cache"), Scorer: runner.NewTaskScorer(),
 		Executor: &runner.Local{Config: s.File.Executor}}
-	began := time.Now()
 	sum, err := runner.New(s, st, opt).Run(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: %d trials in %s", h.name, sum.Trials, time.Since(began).Round(time.Millisecond))
 	return s, st, sum
 }
 

@@ -11,9 +11,6 @@ import (
 
 	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/plots"
-	"github.com/tiedlora/tiedlora-sweep/results"
-	"github.com/tiedlora/tiedlora-sweep/runner"
-	"github.com/tiedlora/tiedlora-sweep/sweeps"
 	torchworker "github.com/tiedlora/tiedlora-sweep/trainer/torch"
 )
 
@@ -44,30 +41,8 @@ func TestSweepWithTorchWorker(t *testing.T) {
 	if _, err := torchworker.DefaultFinder.Find(context.Background(), ""); errors.Is(err, torchworker.ErrNoPython) {
 		testenv.Skipf(t, "skipping: %v", err)
 	}
-	dir := t.TempDir()
-	file := filepath.Join(dir, "sweep.yaml")
-	if err := os.WriteFile(file, []byte(sweepYAML), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := sweeps.Load(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	runDir := filepath.Join(dir, "runs", s.File.Name)
-	if err := os.MkdirAll(runDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	st, err := results.Open(filepath.Join(runDir, "sweep.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	opt := runner.Options{RunDir: runDir, CacheDir: filepath.Join(dir, "cache"), Scorer: runner.NewTaskScorer(),
-		Executor: &runner.Local{Config: s.File.Executor}}
-	sum, err := runner.New(s, st, opt).Run(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, st, sum := runSweep(t, t.TempDir(), sweepYAML)
+	runDir := filepath.Dir(st.Path())
 	if sum.Trials != 2 || sum.Succeeded != 2 {
 		var msg string
 		st.DB().QueryRow(`SELECT coalesce(group_concat(error || ' | ' || coalesce(stderr_tail, ''), '; '), '') FROM attempts`).Scan(&msg)
