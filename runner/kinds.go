@@ -2,23 +2,25 @@ package runner
 
 import (
 	"regexp"
+
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 // Error kinds of a failed attempt. They decide whether to retry and are
 // stored and shown with the error.
 const (
-	KindCrash     = "crash"      // non-zero exit
-	KindSignal    = "signal"     // killed by a signal we did not send
-	KindTimeout   = "timeout"    // no event for the heartbeat timeout
-	KindTimeLimit = "time-limit" // ran past the per-attempt wall-time limit
-	KindOOM       = "oom"        // out of memory, recognised from stderr or the worker
-	KindProtocol  = "protocol"   // exit 0 without `done ok`, or `done failed` with exit 0
-	KindStart     = "start"      // the process could not be started
-	KindLost      = "lost"       // an adopted process vanished without `done`
-	KindCancelled = "cancelled"  // stopped by the user
-	KindPreempted = "preempted"  // a batch system preempted the job
-	KindNodeFail  = "node-fail"  // the job's node failed or did not boot
-	KindConfig    = "config"     // the worker cannot act on its spec: model directory, tokenizer, targets
+	KindCrash     = "crash"                 // non-zero exit
+	KindSignal    = "signal"                // killed by a signal we did not send
+	KindTimeout   = "timeout"               // no event for the heartbeat timeout
+	KindTimeLimit = "time-limit"            // ran past the per-attempt wall-time limit
+	KindOOM       = "oom"                   // out of memory, recognised from stderr or the worker
+	KindProtocol  = "protocol"              // exit 0 without `done ok`, or `done failed` with exit 0
+	KindStart     = "start"                 // the process could not be started
+	KindLost      = "lost"                  // an adopted process vanished without `done`
+	KindCancelled = "cancelled"             // stopped by the user
+	KindPreempted = "preempted"             // a batch system preempted the job
+	KindNodeFail  = "node-fail"             // the job's node failed or did not boot
+	KindConfig    = trainer.ErrorKindConfig // the worker cannot act on its spec: model, tokenizer, targets, data
 )
 
 // retryable says whether a failure of this kind is worth another attempt.

@@ -119,6 +119,12 @@ const (
 	EventProgress = "progress"
 )
 
+// ErrorKindConfig is the error_kind of a `done failed` whose cause is the
+// spec or its inputs (a model directory, a tokenizer, targets, a data
+// file): another attempt would fail the same way, so the runner does not
+// retry it.
+const ErrorKindConfig = "config"
+
 // Done statuses.
 const (
 	StatusOK     = "ok"

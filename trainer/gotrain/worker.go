@@ -52,11 +52,23 @@ func (w *Worker) Run(ctx context.Context) error {
 	close(stop)
 	<-beat
 	if err != nil {
-		w.Events.Emit(trainer.Event{Event: trainer.EventDone, Status: trainer.StatusFailed, Error: err.Error()})
+		e := trainer.Event{Event: trainer.EventDone, Status: trainer.StatusFailed, Error: err.Error()}
+		var ce configError
+		if errors.As(err, &ce) {
+			e.ErrorKind = trainer.ErrorKindConfig
+		}
+		w.Events.Emit(e)
 		return err
 	}
 	return w.Events.Emit(trainer.Event{Event: trainer.EventDone, Status: trainer.StatusOK})
 }
+
+// configError marks a failure of the spec or its inputs (the task's data,
+// the method on this model, the parameter count): it reports as
+// error_kind config, which the runner does not retry.
+type configError struct{ error }
+
+func (e configError) Unwrap() error { return e.error }
 
 // job is a checked spec.
 type job struct {
@@ -123,7 +135,7 @@ func (w *Worker) check() (*job, error) {
 func (w *Worker) run(ctx context.Context) error {
 	j, err := w.check()
 	if err != nil {
-		return err
+		return configError{err}
 	}
 	s := w.Spec
 	base, err := w.base(ctx, j)
@@ -132,17 +144,17 @@ func (w *Worker) run(ctx context.Context) error {
 	}
 	m := base.Model
 	if err := m.Attach(j.method, s.Rank, j.targets, s.Seed); err != nil {
-		return err
+		return configError{err}
 	}
 	if err := w.params(m, j); err != nil {
-		return err
+		return configError{err}
 	}
 	data, err := tasks.LoadAll(j.task)
 	if err != nil {
-		return err
+		return configError{err}
 	}
 	if len(data[tasks.Train]) == 0 || len(data[tasks.Validation]) == 0 {
-		return fmt.Errorf("task %s: the Go trainer needs train and validation examples", j.task.Name)
+		return configError{fmt.Errorf("task %s: the Go trainer needs train and validation examples", j.task.Name)}
 	}
 	enc := func(exs []tasks.Example) []seq {
 		out := make([]seq, len(exs))

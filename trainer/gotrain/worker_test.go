@@ -230,7 +230,7 @@ func TestWorkerFailsCleanly(t *testing.T) {
 	if err == nil {
 		t.Fatal("got no error for lr -1")
 	}
-	if last := evs[len(evs)-1]; last.Event != "done" || last.Status != "failed" || !strings.Contains(last.Error, "lr") {
-		t.Errorf("last event: got %+v, want done failed naming lr", last)
+	if last := evs[len(evs)-1]; last.Event != "done" || last.Status != "failed" || !strings.Contains(last.Error, "lr") || last.ErrorKind != "config" {
+		t.Errorf("last event: got %+v, want done failed naming lr, error_kind config", last)
 	}
 }
