@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// scoreCLI runs the CLI in-process with stdin and returns stdout, stderr
+// runCLI runs the CLI in-process with stdin and returns stdout, stderr
 // (with the error main would print) and the exit status main would use.
-func scoreCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
+func runCLI(t *testing.T, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	root := newRootCmd(&out, &errOut)
@@ -58,7 +58,7 @@ const (
 
 func TestScoreBLEUPlainFiles(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"hyp.txt": readmeHyps, "ref1.txt": readmeRef1, "ref2.txt": readmeRef2})
-	out, errOut, code := scoreCLI(t, "", "score", "--metric", "bleu",
+	out, errOut, code := runCLI(t, "", "score", "--metric", "bleu",
 		"--pred", filepath.Join(dir, "hyp.txt"), "--ref", filepath.Join(dir, "ref1.txt"), "--ref", filepath.Join(dir, "ref2.txt"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
@@ -70,7 +70,7 @@ func TestScoreBLEUPlainFiles(t *testing.T) {
 
 func TestScoreBLEUJSON(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"cases.jsonl": readmeJSON})
-	out, errOut, code := scoreCLI(t, "", "score", "--metric", "bleu", "--input", filepath.Join(dir, "cases.jsonl"), "--json")
+	out, errOut, code := runCLI(t, "", "score", "--metric", "bleu", "--input", filepath.Join(dir, "cases.jsonl"), "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -102,7 +102,7 @@ func TestScoreBLEUJSON(t *testing.T) {
 // [None, r1b, r1c] and [r2a, r2b, r2c].
 func TestScoreBLEUNullReference(t *testing.T) {
 	cases := strings.Replace(readmeJSON, `["The dog bit the man.", `, `[null, `, 1)
-	out, errOut, code := scoreCLI(t, cases, "score", "--metric", "bleu", "--input", "-")
+	out, errOut, code := runCLI(t, cases, "score", "--metric", "bleu", "--input", "-")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -134,7 +134,7 @@ func TestScoreOptions(t *testing.T) {
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			out, errOut, code := scoreCLI(t, "", append([]string{"score", "--metric", "bleu", "--input", in}, tc.args...)...)
+			out, errOut, code := runCLI(t, "", append([]string{"score", "--metric", "bleu", "--input", in}, tc.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -169,7 +169,7 @@ func TestScoreMetrics(t *testing.T) {
 			nil, "exact_match 50.000\tf1 75.000\trougeL 70.000\ttotal 2.000\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, errOut, code := scoreCLI(t, tc.input, append([]string{"score", "--metric", tc.name, "--input", "-"}, tc.args...)...)
+			out, errOut, code := runCLI(t, tc.input, append([]string{"score", "--metric", tc.name, "--input", "-"}, tc.args...)...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errOut)
 			}
@@ -181,7 +181,7 @@ func TestScoreMetrics(t *testing.T) {
 }
 
 func TestScorePerSegmentJSON(t *testing.T) {
-	out, errOut, code := scoreCLI(t, readmeJSON, "score", "--metric", "squad", "--input", "-", "--per-segment", "--json")
+	out, errOut, code := runCLI(t, readmeJSON, "score", "--metric", "squad", "--input", "-", "--per-segment", "--json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -258,7 +258,7 @@ func TestScoreBadInput(t *testing.T) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
-			_, errOut, code := scoreCLI(t, "", append([]string{"score"}, tc.args...)...)
+			_, errOut, code := runCLI(t, "", append([]string{"score"}, tc.args...)...)
 			if code != 2 {
 				t.Errorf("got exit %d, want 2 (%s)", code, errOut)
 			}
@@ -270,7 +270,7 @@ func TestScoreBadInput(t *testing.T) {
 }
 
 func TestScoreStdinErrorName(t *testing.T) {
-	_, errOut, code := scoreCLI(t, "{\"prediction\": \"a\", \"references\": [\"b\"]}\nnot json\n", "score", "--metric", "bleu", "--input", "-")
+	_, errOut, code := runCLI(t, "{\"prediction\": \"a\", \"references\": [\"b\"]}\nnot json\n", "score", "--metric", "bleu", "--input", "-")
 	if code != 2 || !strings.Contains(errOut, "<stdin>:2: not a JSON case object") {
 		t.Errorf("got exit %d and %q, want 2 and <stdin>:2: not a JSON case object", code, errOut)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -191,29 +190,14 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
-// runStdin is run with standard input.
-func runStdin(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	root := newRootCmd(&out, &errOut)
-	root.SetIn(strings.NewReader(stdin))
-	root.SetArgs(args)
-	code := 0
-	if err := root.Execute(); err != nil {
-		code = exitCode(err)
-		errOut.WriteString(err.Error())
-	}
-	return out.String(), errOut.String(), code
-}
-
 func TestPlanStdin(t *testing.T) {
 	bad, _ := os.ReadFile("../../sweeps/testdata/bad/float-rank.yaml")
-	_, errOut, code := runStdin(t, string(bad), "plan", "-")
+	_, errOut, code := runCLI(t, string(bad), "plan", "-")
 	if want := "<stdin>:4:12: ranks: want an integer, got 1.5"; code != 2 || !strings.Contains(errOut, want) {
 		t.Errorf("got exit %d, %q; want 2 and %q", code, errOut, want)
 	}
 	demo, _ := os.ReadFile("../../sweeps/demo.yaml")
-	out, _, code := runStdin(t, string(demo), "plan", "-")
+	out, _, code := runCLI(t, string(demo), "plan", "-")
 	if want := "sweep demo: 81 trials"; code != 0 || !strings.HasPrefix(out, want) {
 		t.Errorf("got exit %d, %q; want %q", code, out, want)
 	}
