@@ -127,20 +127,8 @@ func TestSummaryLCSMatchesTable(t *testing.T) {
 // tableSummaryLCS is summaryLCS with the table's backtrack, loop for loop
 // as rouge-score's _summary_level_lcs.
 func tableSummaryLCS(refSents, canSents [][]int32, nIDs int) PRF {
-	cntR, cntC := make([]int, nIDs), make([]int, nIDs)
-	m, n := 0, 0
-	for _, s := range refSents {
-		m += len(s)
-		for _, t := range s {
-			cntR[t]++
-		}
-	}
-	for _, s := range canSents {
-		n += len(s)
-		for _, t := range s {
-			cntC[t]++
-		}
-	}
+	cntR, m := tokenCounts(refSents, nIDs)
+	cntC, n := tokenCounts(canSents, nIDs)
 	if m == 0 || n == 0 {
 		return PRF{}
 	}

@@ -242,25 +242,25 @@ func scoreLCS(target, pred []int32) PRF {
 // reference sentence the union of its LCS with every candidate sentence,
 // with token counts so that no token is credited twice. nIDs bounds the
 // token ids.
+// tokenCounts counts each token ID over the sentences (rouge-score's
+// Counters that cap the union-LCS hits) and returns the total length.
+func tokenCounts(sents [][]int32, nIDs int) ([]int, int) {
+	cnt, total := make([]int, nIDs), 0
+	for _, s := range sents {
+		total += len(s)
+		for _, t := range s {
+			cnt[t]++
+		}
+	}
+	return cnt, total
+}
+
 func summaryLCS(refSents, canSents [][]int32, nIDs int) PRF {
 	if len(refSents) == 0 || len(canSents) == 0 {
 		return PRF{}
 	}
-	cntR := make([]int, nIDs)
-	cntC := make([]int, nIDs)
-	m, n := 0, 0
-	for _, s := range refSents {
-		m += len(s)
-		for _, t := range s {
-			cntR[t]++
-		}
-	}
-	for _, s := range canSents {
-		n += len(s)
-		for _, t := range s {
-			cntC[t]++
-		}
-	}
+	cntR, m := tokenCounts(refSents, nIDs)
+	cntC, n := tokenCounts(canSents, nIDs)
 	if m == 0 || n == 0 {
 		return PRF{}
 	}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import unittest
-from typing import Callable, Dict, List, Tuple
+from typing import Any, Callable, Dict, List, Tuple
 
 import torch
 from torch import nn
@@ -105,6 +105,25 @@ def compare(name: str, ours: nn.Module, theirs: nn.Module,
 
 
 @unittest.skipUnless(HAVE_PEFT, SKIP)
+def assert_parity(tc: unittest.TestCase, label: str, grads: str, got: Dict[str, Any], ours: nn.Module,
+                  theirs: nn.Module, ad: adp.Adapters) -> None:
+    """Prints and checks what compare measured, then trains both for the
+    loss curve: the same trainable tensors, within the tolerances, and a
+    loss that moves (so equal curves mean something)."""
+    theirs_params = [p for p in theirs.parameters() if p.requires_grad]
+    tc.assertEqual(len(theirs_params), len(ad.trainable()))
+    for p in ad.trainable() + theirs_params:
+        p.grad = None
+    lo, lt = curves(ours, theirs, ad.trainable(), theirs_params)
+    curve = max(abs(x - y) / abs(y) for x, y in zip(lo, lt))
+    print(f"\n{label}: logits {got['logits']:.2e}, {grads} {got['grad']:.2e} (worst {got['grad_at']}), "
+          f"{STEPS}-step AdamW loss curve {curve:.2e} (loss {lt[0]:.4f} → {lt[-1]:.4f})")
+    tc.assertLessEqual(got["logits"], LOGITS_TOL, f"logits: got {got['logits']:.2e}, want ≤ {LOGITS_TOL}")
+    tc.assertLessEqual(got["grad"], GRAD_TOL, f"gradient of {got['grad_at']}: got {got['grad']:.2e}, want ≤ {GRAD_TOL}")
+    tc.assertLessEqual(curve, CURVE_TOL, f"loss curve: got {curve:.2e}, want ≤ {CURVE_TOL}; ours {lo}, PEFT's {lt}")
+    tc.assertLess(lt[-1], lt[0] - 0.05, f"the loss did not move: {lt}")
+
+
 class TestLoRAParity(unittest.TestCase):
     """lora on q, k, v, o, gate, up, down against LoraConfig(r, lora_alpha=r,
     lora_dropout=0): PEFT's A and a random non-zero B copied into ours."""
@@ -133,19 +152,8 @@ class TestLoRAParity(unittest.TestCase):
                     pairs.append((f"{t}.A_{l}", getattr(s, f"A_{l}"), pa))
                     pairs.append((f"{t}.B_{l}", getattr(s, f"B_{l}"), pb))
         got = compare("lora", ours, pm, lambda: pairs)
-        theirs_params = [p for p in pm.parameters() if p.requires_grad]
-        self.assertEqual(len(theirs_params), len(ad.trainable()))
-        for p in ad.trainable() + theirs_params:
-            p.grad = None
-        lo, lt = curves(ours, pm, ad.trainable(), theirs_params)
-        curve = max(abs(x - y) / abs(y) for x, y in zip(lo, lt))
-        print(f"\nLoRA vs PEFT (rank {RANK}, 7 targets, float32): logits {got['logits']:.2e}, "
-              f"gradients {got['grad']:.2e} (worst {got['grad_at']}), {STEPS}-step AdamW loss curve {curve:.2e} "
-              f"(loss {lt[0]:.4f} → {lt[-1]:.4f})")
-        self.assertLessEqual(got["logits"], LOGITS_TOL, f"logits: got {got['logits']:.2e}, want ≤ {LOGITS_TOL}")
-        self.assertLessEqual(got["grad"], GRAD_TOL, f"gradient of {got['grad_at']}: got {got['grad']:.2e}, want ≤ {GRAD_TOL}")
-        self.assertLessEqual(curve, CURVE_TOL, f"loss curve: got {curve:.2e}, want ≤ {CURVE_TOL}; ours {lo}, PEFT's {lt}")
-        self.assertLess(lt[-1], lt[0] - 0.05, f"the loss did not move: {lt}")  # a curve that means something
+        assert_parity(self, f"LoRA vs PEFT (rank {RANK}, 7 targets, float32)", "gradients", got,
+                      ours, pm, ad)
 
 
 @unittest.skipUnless(HAVE_PEFT, SKIP)
@@ -210,19 +218,8 @@ class TestVeRAParity(unittest.TestCase):
             for (_, o, t), (so, st) in zip(pairs, saved):
                 o.copy_(so)
                 t.copy_(st)
-        theirs_params = [p for p in pm.parameters() if p.requires_grad]
-        self.assertEqual(len(theirs_params), len(ad.trainable()))
-        for p in ad.trainable() + theirs_params:
-            p.grad = None
-        lo, lt = curves(ours, pm, ad.trainable(), theirs_params)
-        curve = max(abs(x - y) / abs(y) for x, y in zip(lo, lt))
-        print(f"\nVeRA vs PEFT (rank {RANK}, 6 targets, float32): logits {got['logits']:.2e}, "
-              f"gradients of d and b {got['grad']:.2e} (worst {got['grad_at']}), {STEPS}-step AdamW loss curve "
-              f"from the init {curve:.2e} (loss {lt[0]:.4f} → {lt[-1]:.4f})")
-        self.assertLessEqual(got["logits"], LOGITS_TOL, f"logits: got {got['logits']:.2e}, want ≤ {LOGITS_TOL}")
-        self.assertLessEqual(got["grad"], GRAD_TOL, f"gradient of {got['grad_at']}: got {got['grad']:.2e}, want ≤ {GRAD_TOL}")
-        self.assertLessEqual(curve, CURVE_TOL, f"loss curve: got {curve:.2e}, want ≤ {CURVE_TOL}; ours {lo}, PEFT's {lt}")
-        self.assertLess(lt[-1], lt[0] - 0.05, f"the loss did not move: {lt}")
+        assert_parity(self, f"VeRA vs PEFT (rank {RANK}, 6 targets, float32)", "gradients of d and b",
+                      got, ours, pm, ad)
 
 
 if __name__ == "__main__":
