@@ -46,11 +46,14 @@ type Batch struct {
 	ParamsMismatch       bool
 	Checkpoint           string
 	Host                 string
+	// Worker is the worker's provenance from its start event (JSON:
+	// python, torch, transformers, cuda, gpu…), "" for none.
+	Worker string
 }
 
 // Ingest writes a batch of an attempt's events.
 func (s *Store) Ingest(ctx context.Context, attempt int64, b Batch) error {
-	return s.Write(ctx, func(tx *sql.Tx) error { return ingest(tx, attempt, b) })
+	return s.write(ctx, func(tx *sql.Tx) error { return ingest(tx, attempt, b) })
 }
 
 func ingest(tx *sql.Tx, attempt int64, b Batch) error {
@@ -76,9 +79,10 @@ func ingest(tx *sql.Tx, attempt int64, b Batch) error {
 		params_trainable = coalesce(nullif(?, 0), params_trainable),
 		params_mismatch = params_mismatch OR ?,
 		checkpoint = coalesce(nullif(?, ''), checkpoint),
-		host = coalesce(nullif(?, ''), host)
+		host = coalesce(nullif(?, ''), host),
+		worker = coalesce(nullif(?, ''), worker)
 		WHERE id = ?`,
-		b.Offset, b.LastStep, b.TotalSteps, b.DoneStatus, b.ParamsTrainable, b.ParamsMismatch, b.Checkpoint, b.Host, attempt)
+		b.Offset, b.LastStep, b.TotalSteps, b.DoneStatus, b.ParamsTrainable, b.ParamsMismatch, b.Checkpoint, b.Host, b.Worker, attempt)
 	return err
 }
 

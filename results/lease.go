@@ -66,7 +66,7 @@ func (s *Store) AcquireLease(ctx context.Context, c LeaseClaim) (*Lease, error) 
 	}
 	token := hex.EncodeToString(b[:])
 	var held *LeaseHeldError
-	err := s.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		held = nil
 		var h LeaseHolder
 		var beat int64
@@ -102,7 +102,7 @@ func (s *Store) AcquireLease(ctx context.Context, c LeaseClaim) (*Lease, error) 
 
 // Renew records a heartbeat; ErrLeaseLost when another took the lease.
 func (l *Lease) Renew(ctx context.Context) error {
-	return l.s.Write(ctx, func(tx *sql.Tx) error {
+	return l.s.write(ctx, func(tx *sql.Tx) error {
 		res, err := tx.Exec(`UPDATE lease SET heartbeat = ? WHERE id = 1 AND token = ?`, time.Now().UnixNano(), l.token)
 		if err != nil {
 			return err
@@ -116,7 +116,7 @@ func (l *Lease) Renew(ctx context.Context) error {
 
 // Release gives the lease up.
 func (l *Lease) Release(ctx context.Context) error {
-	return l.s.Write(ctx, func(tx *sql.Tx) error {
+	return l.s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`DELETE FROM lease WHERE id = 1 AND token = ?`, l.token)
 		return err
 	})

@@ -119,7 +119,7 @@ func TestNonFiniteRoundTrip(t *testing.T) {
 		}
 	}
 	var numbers int
-	s.DB().QueryRow(`SELECT count(*) FROM metrics WHERE value IS NOT NULL`).Scan(&numbers)
+	s.r.QueryRow(`SELECT count(*) FROM metrics WHERE value IS NOT NULL`).Scan(&numbers)
 	if numbers != 2 {
 		t.Errorf("got %d metric rows with a value, want the 2 finite ones", numbers)
 	}

@@ -25,9 +25,14 @@ const (
 	AttemptCancelled   = "cancelled"
 )
 
-// SweepFile is one version of the sweep file a run used.
+// SweepFile is one version of the sweep file a run used, with what the
+// loader resolved of it that later stages need: the selection rule and
+// each task's primary value key (the score name a report prints; absent
+// for tasks the registry does not know).
 type SweepFile struct {
 	Name, Path, Text, Hash string
+	Select                 Protocol
+	TaskKeys               map[string]string
 }
 
 // TrialRow is a trial as stored.
@@ -55,11 +60,14 @@ type SyncResult struct {
 // are reported, not deleted.
 func (s *Store) SyncTrials(ctx context.Context, file SweepFile, trials []TrialRow) (SyncResult, error) {
 	var res SyncResult
-	err := s.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		res = SyncResult{}
 		t := now()
 		if _, err := tx.Exec(`INSERT OR IGNORE INTO sweeps (name, file_path, file_text, file_hash, created) VALUES (?, ?, ?, ?, ?)`,
 			file.Name, file.Path, file.Text, file.Hash, t); err != nil {
+			return err
+		}
+		if err := storeResolved(tx, file); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(`UPDATE trials SET in_file = 0`); err != nil {
@@ -103,6 +111,32 @@ func (s *Store) SyncTrials(ctx context.Context, file SweepFile, trials []TrialRo
 		return rows.Err()
 	})
 	return res, err
+}
+
+// storeResolved records the file's selection rule and task keys on its
+// sweeps row.
+func storeResolved(tx *sql.Tx, file SweepFile) error {
+	var id int64
+	if err := tx.QueryRow(`SELECT id FROM sweeps WHERE name = ? AND file_hash = ?`, file.Name, file.Hash).Scan(&id); err != nil {
+		return err
+	}
+	p := file.Select
+	if _, err := tx.Exec(`UPDATE sweeps SET select_split = ?, select_metric = ?, select_goal = ? WHERE id = ?`,
+		nullString(p.Split), nullString(p.Metric), nullString(p.Goal), id); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`DELETE FROM task_keys WHERE sweep = ?`, id); err != nil {
+		return err
+	}
+	for task, key := range file.TaskKeys {
+		if key == "" {
+			continue
+		}
+		if _, err := tx.Exec(`INSERT INTO task_keys (sweep, task, value_key) VALUES (?, ?, ?)`, id, task, key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func count(q interface {
@@ -167,7 +201,7 @@ type Attempt struct {
 // running; the attempt's number is one more than the trial's last.
 func (s *Store) StartAttempt(ctx context.Context, trial, executor, slot string, dir func(number int) string) (Attempt, error) {
 	var a Attempt
-	err := s.Write(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		n, err := count(tx, `SELECT coalesce(max(number), 0) FROM attempts WHERE trial = ?`, trial)
 		if err != nil {
 			return err
@@ -201,7 +235,7 @@ func setTrialState(tx *sql.Tx, trial, state string) error {
 // SetProcess records the process (or batch job) running an attempt, so a
 // restarted orchestrator can find it again.
 func (s *Store) SetProcess(ctx context.Context, attempt int64, pid int, pidStart int64, host, jobID string) error {
-	return s.Write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`UPDATE attempts SET pid = ?, pid_start = ?, host = ?, job_id = ? WHERE id = ?`,
 			nullInt(int64(pid)), nullInt(pidStart), nullString(host), nullString(jobID), attempt)
 		return err
@@ -223,7 +257,7 @@ type Finish struct {
 // one transaction. An attempt already ended is left as it was, so that two
 // paths noticing the same end cannot record it twice.
 func (s *Store) FinishAttempt(ctx context.Context, attempt int64, f Finish) error {
-	return s.Write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		var trial, status string
 		if err := tx.QueryRow(`SELECT trial, status FROM attempts WHERE id = ?`, attempt).Scan(&trial, &status); err != nil {
 			return err
@@ -245,7 +279,7 @@ func (s *Store) FinishAttempt(ctx context.Context, attempt int64, f Finish) erro
 
 // SetTrialState changes a trial's state outside an attempt's end.
 func (s *Store) SetTrialState(ctx context.Context, trial, state string) error {
-	return s.Write(ctx, func(tx *sql.Tx) error { return setTrialState(tx, trial, state) })
+	return s.write(ctx, func(tx *sql.Tx) error { return setTrialState(tx, trial, state) })
 }
 
 const attemptColumns = `id, trial, number, executor, coalesce(slot, ''), coalesce(job_id, ''), coalesce(host, ''), coalesce(pid, 0), coalesce(pid_start, 0),
@@ -265,14 +299,28 @@ func scanAttempt(sc interface{ Scan(...any) error }) (Attempt, error) {
 	return a, err
 }
 
-// Attempts lists attempts matching a condition on the attempts table
-// ("status = ?", args…), oldest first.
-func (s *Store) Attempts(ctx context.Context, where string, args ...any) ([]Attempt, error) {
-	q := `SELECT ` + attemptColumns + ` FROM attempts`
-	if where != "" {
-		q += ` WHERE ` + where
+// Attempts lists every attempt, oldest first.
+func (s *Store) Attempts(ctx context.Context) ([]Attempt, error) {
+	return s.attempts(ctx, ``)
+}
+
+// RunningAttempts lists the attempts recorded as running, oldest first.
+func (s *Store) RunningAttempts(ctx context.Context) ([]Attempt, error) {
+	return s.attempts(ctx, `WHERE status = ?`, AttemptRunning)
+}
+
+// TrialAttempts lists a trial's attempts, oldest first; status "" means
+// any status.
+func (s *Store) TrialAttempts(ctx context.Context, trial, status string) ([]Attempt, error) {
+	if status == "" {
+		return s.attempts(ctx, `WHERE trial = ?`, trial)
 	}
-	rows, err := s.r.QueryContext(ctx, q+` ORDER BY id`, args...)
+	return s.attempts(ctx, `WHERE trial = ? AND status = ?`, trial, status)
+}
+
+// attempts runs the attempts query with a condition of this package's own.
+func (s *Store) attempts(ctx context.Context, where string, args ...any) ([]Attempt, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+attemptColumns+` FROM attempts `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +334,32 @@ func (s *Store) Attempts(ctx context.Context, where string, args ...any) ([]Atte
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// StateCounts counts the current sweep file's trials by state.
+func (s *Store) StateCounts(ctx context.Context) (map[string]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT state, count(*) FROM trials WHERE in_file = 1 GROUP BY state`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, err
+		}
+		out[state] = n
+	}
+	return out, rows.Err()
+}
+
+// MetricCount is how many training-curve points the database holds.
+func (s *Store) MetricCount(ctx context.Context) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM metrics`).Scan(&n)
+	return n, err
 }
 
 // TrialStatus is what the scheduler needs to know of a trial.

@@ -123,4 +123,21 @@ CREATE TRIGGER attempts_version AFTER INSERT ON attempts BEGIN
 	UPDATE attempts SET version = (SELECT value FROM meta WHERE key = 'version') WHERE id = NEW.id;
 END;
 `,
+	// 4: what later stages need of the sweep file, resolved when it is
+	// synced (so nothing after the loader reads YAML again): the selection
+	// rule, each task's primary value key (the score a report prints),
+	// and each attempt's worker provenance (its start event: Python,
+	// torch, transformers, CUDA, GPU), as JSON.
+	`
+ALTER TABLE sweeps ADD COLUMN select_split TEXT;
+ALTER TABLE sweeps ADD COLUMN select_metric TEXT;
+ALTER TABLE sweeps ADD COLUMN select_goal TEXT;
+CREATE TABLE task_keys (
+	sweep     INTEGER NOT NULL REFERENCES sweeps (id),
+	task      TEXT NOT NULL,
+	value_key TEXT NOT NULL,
+	PRIMARY KEY (sweep, task)
+);
+ALTER TABLE attempts ADD COLUMN worker TEXT;
+`,
 }

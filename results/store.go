@@ -148,9 +148,6 @@ func writable(dir string) bool {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// DB is the read pool, for queries.
-func (s *Store) DB() *sql.DB { return s.r }
-
 func migrate(db *sql.DB) error {
 	// The version is read inside each BEGIN IMMEDIATE transaction: two
 	// orchestrators opening a new database together must not both run a
@@ -209,9 +206,9 @@ func (s *Store) runTx(fn func(*sql.Tx) error) error {
 // ErrClosed is returned by writes after Close.
 var ErrClosed = errors.New("results: store is closed")
 
-// Write runs fn in one write transaction on the writer goroutine and
+// write runs fn in one write transaction on the writer goroutine and
 // returns its error; fn's changes are committed only if it returns nil.
-func (s *Store) Write(ctx context.Context, fn func(*sql.Tx) error) error {
+func (s *Store) write(ctx context.Context, fn func(*sql.Tx) error) error {
 	if s.reqs == nil {
 		return errors.New("results: store is read-only")
 	}

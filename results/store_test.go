@@ -55,7 +55,7 @@ func TestMetricsRoundTrip(t *testing.T) {
 	if err := s.Ingest(context.Background(), a.ID, Batch{Metrics: ms, Offset: 10}); err != nil {
 		t.Fatal(err)
 	}
-	rows, err := s.DB().Query(`SELECT name, step, value FROM metrics WHERE attempt = ?`, a.ID)
+	rows, err := s.r.Query(`SELECT name, step, value FROM metrics WHERE attempt = ?`, a.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +97,7 @@ func TestMigrationsIdempotent(t *testing.T) {
 	}
 	defer r.Close()
 	var v int
-	r.DB().QueryRow(`PRAGMA user_version`).Scan(&v)
+	r.r.QueryRow(`PRAGMA user_version`).Scan(&v)
 	if v != len(migrations) {
 		t.Errorf("got user_version %d, want %d", v, len(migrations))
 	}

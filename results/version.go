@@ -9,7 +9,7 @@ import (
 // database from now on: each sweep and attempt created afterwards carries
 // it (migration 3).
 func (s *Store) SetVersion(ctx context.Context, v string) error {
-	return s.Write(ctx, func(tx *sql.Tx) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.Exec(`INSERT INTO meta (key, value) VALUES ('version', ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value`, v)
 		return err

@@ -211,7 +211,7 @@ func BenchIngest(ctx context.Context, dir string, lines int) (IngestBench, error
 	}
 	tl.close()
 	out.Seconds = time.Since(start).Seconds()
-	if err := store.DB().QueryRowContext(ctx, `SELECT count(*) FROM metrics`).Scan(&out.Points); err != nil {
+	if out.Points, err = store.MetricCount(ctx); err != nil {
 		return out, err
 	}
 	if out.Points != 4*lines {

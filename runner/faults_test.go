@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
@@ -82,7 +83,7 @@ func attemptCounts(t *testing.T, db string) (attempts, succeeded map[string]int)
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT trial, status FROM attempts`)
+	rows, err := testenv.DB(t, st.Path()).Query(`SELECT trial, status FROM attempts`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -410,8 +411,8 @@ func TestNonFiniteRecorded(t *testing.T) {
 	defer st.Close()
 	var id int64
 	var warnings int
-	st.DB().QueryRow(`SELECT a.id FROM attempts a JOIN trials t ON t.id = a.trial WHERE json_extract(t.hparams, '$.mode') = 'nonfinite'`).Scan(&id)
-	st.DB().QueryRow(`SELECT count(*) FROM events WHERE kind = 'warning' AND attempt = ?`, id).Scan(&warnings)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT a.id FROM attempts a JOIN trials t ON t.id = a.trial WHERE json_extract(t.hparams, '$.mode') = 'nonfinite'`).Scan(&id)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM events WHERE kind = 'warning' AND attempt = ?`, id).Scan(&warnings)
 	if warnings != 0 {
 		t.Errorf("got %d warnings, want none: the lines are data", warnings)
 	}
@@ -475,7 +476,7 @@ func TestExitCodeStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT json_extract(t.hparams, '$.mode'), coalesce(a.exit_code, -99), coalesce(a.error, '')
+	rows, err := testenv.DB(t, st.Path()).Query(`SELECT json_extract(t.hparams, '$.mode'), coalesce(a.exit_code, -99), coalesce(a.error, '')
 		FROM attempts a JOIN trials t ON t.id = a.trial`)
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
@@ -114,7 +115,7 @@ max_retries: 3
 		t.Errorf("got %+v, want all 8 to succeed on GPU 0", sum)
 	}
 	var onBad int
-	st.DB().QueryRow(`SELECT count(*) FROM attempts WHERE slot = 'gpu1'`).Scan(&onBad)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM attempts WHERE slot = 'gpu1'`).Scan(&onBad)
 	if onBad != 2 {
 		t.Errorf("got %d attempts on the failing GPU 1, want 2 before it is set aside", onBad)
 	}
@@ -150,7 +151,7 @@ func TestStopIsGraceful(t *testing.T) {
 		t.Errorf("got %+v, want 4 pending", sum)
 	}
 	var cancelled int
-	st.DB().QueryRow(`SELECT count(*) FROM attempts WHERE status = 'cancelled' AND error_kind = 'cancelled'`).Scan(&cancelled)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM attempts WHERE status = 'cancelled' AND error_kind = 'cancelled'`).Scan(&cancelled)
 	if cancelled != 2 {
 		t.Errorf("got %d cancelled attempts, want the 2 that were running", cancelled)
 	}
@@ -173,7 +174,7 @@ func TestTimeLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var kind string
-	st.DB().QueryRow(`SELECT error_kind FROM attempts`).Scan(&kind)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT error_kind FROM attempts`).Scan(&kind)
 	if kind != KindTimeLimit {
 		t.Errorf("got kind %q, want %q", kind, KindTimeLimit)
 	}

@@ -379,7 +379,7 @@ type adoption struct {
 // ok` counts, so no trial succeeds twice); the rest are interrupted and
 // their trials run again.
 func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
-	running, err := r.store.Attempts(ctx, "status = ?", results.AttemptRunning)
+	running, err := r.store.RunningAttempts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -863,17 +863,11 @@ func (r *Runner) summaryOf(ctx context.Context, ids []string) (Summary, error) {
 
 func (r *Runner) summary(ctx context.Context) (Summary, error) {
 	var s Summary
-	rows, err := r.store.DB().QueryContext(ctx, `SELECT state, count(*) FROM trials WHERE in_file = 1 GROUP BY state`)
+	counts, err := r.store.StateCounts(ctx)
 	if err != nil {
 		return s, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var state string
-		var n int
-		if err := rows.Scan(&state, &n); err != nil {
-			return s, err
-		}
+	for state, n := range counts {
 		s.Trials += n
 		switch state {
 		case results.TrialSucceeded:
@@ -886,5 +880,5 @@ func (r *Runner) summary(ctx context.Context) (Summary, error) {
 			s.Pending += n
 		}
 	}
-	return s, rows.Err()
+	return s, nil
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
@@ -93,7 +94,7 @@ func attemptsByMode(t *testing.T, db string) map[string][]attemptRow {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.DB().Query(`SELECT json_extract(t.hparams, '$.mode'), a.status, coalesce(a.error_kind, ''), coalesce(a.error, ''), a.number,
+	rows, err := testenv.DB(t, st.Path()).Query(`SELECT json_extract(t.hparams, '$.mode'), a.status, coalesce(a.error_kind, ''), coalesce(a.error, ''), a.number,
 		(SELECT count(*) FROM metrics m WHERE m.attempt = a.id)
 		FROM attempts a JOIN trials t ON t.id = a.trial ORDER BY a.id`)
 	if err != nil {
@@ -165,7 +166,7 @@ func TestWorkerFaults(t *testing.T) {
 	st, _ := results.OpenReader(db)
 	defer st.Close()
 	var warnings int
-	st.DB().QueryRow(`SELECT count(*) FROM events WHERE kind = 'warning'`).Scan(&warnings)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM events WHERE kind = 'warning'`).Scan(&warnings)
 	if warnings < 3 {
 		t.Errorf("got %d warnings, want the garbage lines and the event after done", warnings)
 	}
@@ -254,7 +255,7 @@ worker:
 	st, _ := results.OpenReader(db)
 	defer st.Close()
 	var mismatch, trainable int64
-	if err := st.DB().QueryRow(`SELECT params_mismatch, params_trainable FROM attempts`).Scan(&mismatch, &trainable); err != nil {
+	if err := testenv.DB(t, st.Path()).QueryRow(`SELECT params_mismatch, params_trainable FROM attempts`).Scan(&mismatch, &trainable); err != nil {
 		t.Fatal(err)
 	}
 	if mismatch != 1 || trainable != 12345 {
@@ -299,8 +300,8 @@ func TestCrashSafety(t *testing.T) {
 		t.Errorf("integrity_check: got %q, %v", v, err)
 	}
 	var twice, short int
-	st.DB().QueryRow(`SELECT count(*) FROM (SELECT trial FROM attempts WHERE status = 'succeeded' GROUP BY trial HAVING count(*) != 1)`).Scan(&twice)
-	st.DB().QueryRow(`SELECT count(*) FROM attempts a WHERE a.status = 'succeeded' AND
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM (SELECT trial FROM attempts WHERE status = 'succeeded' GROUP BY trial HAVING count(*) != 1)`).Scan(&twice)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM attempts a WHERE a.status = 'succeeded' AND
 		(SELECT count(*) FROM metrics m WHERE m.attempt = a.id) != ?`, 2*fakeMetricSteps).Scan(&short)
 	if twice != 0 || short != 0 {
 		t.Errorf("got %d trials not succeeded exactly once, %d succeeded attempts with missing or extra metrics", twice, short)

@@ -82,9 +82,9 @@ max_retries: 1
 			time.Sleep(100 * time.Millisecond)
 			var job, adir string
 			var others int
-			st.DB().QueryRow(`SELECT coalesce(a.job_id, ''), a.dir FROM attempts a JOIN trials t ON t.id = a.trial
+			testenv.DB(t, st.Path()).QueryRow(`SELECT coalesce(a.job_id, ''), a.dir FROM attempts a JOIN trials t ON t.id = a.trial
 				WHERE json_extract(t.hparams, '$.mode') = 'hang'`).Scan(&job, &adir)
-			st.DB().QueryRow(`SELECT count(*) FROM attempts WHERE status = 'succeeded'`).Scan(&others)
+			testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM attempts WHERE status = 'succeeded'`).Scan(&others)
 			if b, _ := os.ReadFile(eventsPath(adir)); job == "" || !bytes.Contains(b, []byte(`"start"`)) || others < 3 {
 				continue
 			}
@@ -134,7 +134,7 @@ func checkAgainstSlurm(t *testing.T, st *results.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	attempts, err := st.Attempts(context.Background(), "")
+	attempts, err := st.Attempts(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

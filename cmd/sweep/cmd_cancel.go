@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/runner"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
@@ -38,7 +37,7 @@ func runCancel(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer store.Close()
-	running, err := store.Attempts(cmd.Context(), "status = ?", results.AttemptRunning)
+	running, err := store.RunningAttempts(cmd.Context())
 	if err != nil {
 		return err
 	}

@@ -115,7 +115,7 @@ func exportAttempt(cmd *cobra.Command, store *results.Store, db, prefix string) 
 		return "", "", badInput(fmt.Errorf("trial %s is ambiguous: %s", prefix, strings.Join(ids, ", ")))
 	}
 	id := ids[0]
-	attempts, err := store.Attempts(cmd.Context(), "trial = ? AND status = ?", id, results.AttemptSucceeded)
+	attempts, err := store.TrialAttempts(cmd.Context(), id, results.AttemptSucceeded)
 	if err != nil {
 		return "", "", err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
@@ -94,7 +95,7 @@ executor: {kind: local, slots: 1}
 			}
 			defer st.Close()
 			var status string
-			st.DB().QueryRow(`SELECT status FROM attempts`).Scan(&status)
+			testenv.DB(t, st.Path()).QueryRow(`SELECT status FROM attempts`).Scan(&status)
 			if status != results.AttemptCancelled {
 				t.Errorf("got attempt %q, want cancelled", status)
 			}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/runner"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
@@ -34,7 +35,7 @@ func TestExampleWorkers(t *testing.T) {
 			t.Fatal(err)
 		}
 		var points int
-		st.DB().QueryRow(`SELECT count(*) FROM metrics`).Scan(&points)
+		testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM metrics`).Scan(&points)
 		st.Close()
 		if sum.Succeeded != 4 || points == 0 {
 			t.Errorf("%s: got %+v and %d metric points, want 4 succeeded with curves", w.script, sum, points)

@@ -52,14 +52,21 @@ type Result interface {
 var scorers = map[string]struct {
 	choice bool // scores log-likelihoods rather than text
 	score  func([]Case, Options) (Result, error)
+	// primary is the Values() key a paper reports of the metric (SQuAD:
+	// the paper's tables print exact match).
+	primary string
 }{
-	"bleu":     {false, scoreBLEU},
-	"rouge":    {false, scoreROUGE},
-	"squad":    {false, scoreSQuAD},
-	"gsm8k":    {false, scoreGSM8K},
-	"accuracy": {true, scoreAccuracy},
-	"peft":     {false, scorePEFT},
+	"bleu":     {false, scoreBLEU, "bleu"},
+	"rouge":    {false, scoreROUGE, "rougeL"},
+	"squad":    {false, scoreSQuAD, "exact_match"},
+	"gsm8k":    {false, scoreGSM8K, "strict_match"},
+	"accuracy": {true, scoreAccuracy, "acc"},
+	"peft":     {false, scorePEFT, "exact_match"},
 }
+
+// Primary is the key of metric's Values() that a report prints as its
+// score, or "" for an unknown metric.
+func Primary(metric string) string { return scorers[metric].primary }
 
 // Names lists the metric names Score accepts, sorted.
 func Names() []string {

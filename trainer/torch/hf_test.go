@@ -145,7 +145,7 @@ type attemptRow struct {
 
 func attempts(t *testing.T, st *results.Store) []attemptRow {
 	t.Helper()
-	rows, err := st.DB().Query(`SELECT a.dir, t.method, a.number, a.status, coalesce(a.error_kind, ''),
+	rows, err := testenv.DB(t, st.Path()).Query(`SELECT a.dir, t.method, a.number, a.status, coalesce(a.error_kind, ''),
 		coalesce(a.error, '') || ' | ' || coalesce(a.stderr_tail, '') FROM attempts a JOIN trials t ON t.id = a.trial
 		ORDER BY t.method, a.number`)
 	if err != nil {
@@ -248,8 +248,8 @@ func TestHFSweep(t *testing.T) {
 				t.Fatalf("got %d trials, %d succeeded; want %d, all", sum.Trials, sum.Succeeded, len(tc.methods))
 			}
 			var scored, mismatched int
-			st.DB().QueryRow(`SELECT count(DISTINCT attempt) FROM scores WHERE source = 'runner'`).Scan(&scored)
-			st.DB().QueryRow(`SELECT count(*) FROM attempts WHERE params_mismatch != 0`).Scan(&mismatched)
+			testenv.DB(t, st.Path()).QueryRow(`SELECT count(DISTINCT attempt) FROM scores WHERE source = 'runner'`).Scan(&scored)
+			testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM attempts WHERE params_mismatch != 0`).Scan(&mismatched)
 			if scored != len(tc.methods) || mismatched != 0 {
 				t.Errorf("got %d attempts scored by the runner and %d params mismatches, want %d and 0", scored, mismatched, len(tc.methods))
 			}

@@ -45,12 +45,12 @@ func TestSweepWithTorchWorker(t *testing.T) {
 	runDir := filepath.Dir(st.Path())
 	if sum.Trials != 2 || sum.Succeeded != 2 {
 		var msg string
-		st.DB().QueryRow(`SELECT coalesce(group_concat(error || ' | ' || coalesce(stderr_tail, ''), '; '), '') FROM attempts`).Scan(&msg)
+		testenv.DB(t, st.Path()).QueryRow(`SELECT coalesce(group_concat(error || ' | ' || coalesce(stderr_tail, ''), '; '), '') FROM attempts`).Scan(&msg)
 		t.Fatalf("got %+v, want 2 trials succeeded (%s)", sum, msg)
 	}
 	var scored, curves int
-	st.DB().QueryRow(`SELECT count(DISTINCT attempt) FROM scores WHERE source = 'runner'`).Scan(&scored)
-	st.DB().QueryRow(`SELECT count(*) FROM metrics`).Scan(&curves)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(DISTINCT attempt) FROM scores WHERE source = 'runner'`).Scan(&scored)
+	testenv.DB(t, st.Path()).QueryRow(`SELECT count(*) FROM metrics`).Scan(&curves)
 	if scored != 2 || curves == 0 {
 		t.Errorf("got %d attempts scored by the runner and %d metric points, want 2 and a curve", scored, curves)
 	}
