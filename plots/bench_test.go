@@ -28,7 +28,7 @@ func BenchmarkReport2000(b *testing.B) {
 	defer s.Close()
 	out := filepath.Join(dir, "report")
 	for b.Loop() {
-		if _, err := Write(ctx, s, out, Options{}); err != nil {
+		if _, err := loadWrite(ctx, s, out, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

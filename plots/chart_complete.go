@@ -4,13 +4,12 @@ import (
 	"fmt"
 	"image/color"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/text"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // statusColors colour the completeness matrix; the counts printed in each
@@ -28,7 +27,7 @@ var statusOrder = []string{"done", "partial", "failed", "missing"}
 // method, a column per rank, each cell coloured by status and labelled
 // done/planned trials.
 type matrix struct {
-	cells [][]*results.Cell // [row][col], nil: not in the sweep
+	cells [][]*analysis.Cell // [row][col], nil: not in the sweep
 	style text.Style
 }
 
@@ -69,7 +68,7 @@ func (s swatch) Thumbnail(c *draw.Canvas) {
 
 // completenessChart draws which (task, method, rank) cells are done,
 // partial, failed or missing.
-func completenessChart(a *results.Analysis) (Chart, bool) {
+func completenessChart(a *analysis.Analysis) (Chart, bool) {
 	if len(a.Cells) == 0 {
 		return Chart{}, false
 	}
@@ -81,7 +80,7 @@ func completenessChart(a *results.Analysis) (Chart, bool) {
 	var yt, xt plot.ConstantTicks
 	for _, t := range a.Tasks {
 		for _, meth := range a.Methods {
-			row := make([]*results.Cell, len(a.Ranks))
+			row := make([]*analysis.Cell, len(a.Ranks))
 			for j, r := range a.Ranks {
 				row[j] = a.Cell(t.Task, meth, r)
 			}

@@ -1,13 +1,13 @@
 package plots
 
 import (
-	"context"
 	"fmt"
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
@@ -21,40 +21,29 @@ type methodCurves struct {
 	Train, Eval []results.Point
 }
 
-// Curve names: the loss a worker reports in metric events and in eval
-// events of the selection split.
-const curveMetric = "loss"
-
-// readCurves reads a task's curves from the store.
-func readCurves(ctx context.Context, s *results.Store, a *results.Analysis, task results.TaskMetrics) ([]methodCurves, error) {
+// taskCurves are a task's curves, one per method that has a
+// representative attempt with points.
+func taskCurves(a *analysis.Analysis, task analysis.TaskMetrics, curves map[int64]results.Curves) []methodCurves {
 	var out []methodCurves
-	for i, m := range a.Methods {
-		seed, rank, ok := a.Representative(task, m)
-		if !ok {
+	for _, r := range a.Representatives {
+		if r.Task != task.Task {
 			continue
 		}
-		train, err := s.TrainingCurve(ctx, seed.Attempt, curveMetric)
-		if err != nil {
-			return nil, err
-		}
-		eval, err := s.EvalCurve(ctx, seed.Attempt, a.Protocol.Split, curveMetric)
-		if err != nil {
-			return nil, err
-		}
-		if len(train)+len(eval) > 0 {
-			out = append(out, methodCurves{Method: m, Index: i, Rank: rank, Seed: seed.Seed, Train: train, Eval: eval})
+		c := curves[r.Attempt]
+		if len(c.Train)+len(c.Eval) > 0 {
+			out = append(out, methodCurves{Method: r.Method, Index: r.Index, Rank: r.Rank, Seed: r.Seed, Train: c.Train, Eval: c.Eval})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // curvesChart draws training loss (solid) and validation loss (dashed)
 // against step, one colour per method at its best rank.
-func curvesChart(task results.TaskMetrics, split string, curves []methodCurves, slug string) (Chart, bool, error) {
+func curvesChart(task analysis.TaskMetrics, split string, curves []methodCurves, slug string) (Chart, bool, error) {
 	if len(curves) == 0 {
 		return Chart{}, false, nil
 	}
-	p := newPlot(taskHeader(task)+": loss curves", "step", curveMetric)
+	p := newPlot(taskHeader(task)+": loss curves", "step", analysis.CurveMetric)
 	l := newLegend()
 	xys := func(ps []results.Point) plotter.XYs {
 		out := make(plotter.XYs, len(ps))

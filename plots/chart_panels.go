@@ -3,17 +3,16 @@ package plots
 import (
 	"fmt"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // panelsChart puts every task's parameters-versus-score plot on one page,
 // two to a row, with one legend for all of them.
-func panelsChart(a *results.Analysis) (Chart, bool, error) {
+func panelsChart(a *analysis.Analysis) (Chart, bool, error) {
 	var ps []*plot.Plot
 	for _, t := range a.Tasks {
 		p, err := paramsPlot(a, t, nil)
@@ -62,7 +61,7 @@ func panelsChart(a *results.Analysis) (Chart, bool, error) {
 }
 
 // sharedLegend lists every method, the front and the baseline line.
-func sharedLegend(a *results.Analysis) (*legend, error) {
+func sharedLegend(a *analysis.Analysis) (*legend, error) {
 	l := newLegend()
 	for i, m := range a.Methods {
 		line, points, err := plotter.NewLinePoints(plotter.XYs{{X: 1, Y: 1}})

@@ -4,21 +4,20 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/font"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // paramsPlot draws a task's parameters-versus-score plane: one series per
 // method through its ranks, seed spread as error bars, points labelled by
 // rank, the Pareto front, and the baseline's best score as a dashed line.
 // It returns nil when the task has no point with a parameter count.
-func paramsPlot(a *results.Analysis, task results.TaskMetrics, legend *legend) (*plot.Plot, error) {
-	var front results.Front
+func paramsPlot(a *analysis.Analysis, task analysis.TaskMetrics, legend *legend) (*plot.Plot, error) {
+	var front analysis.Front
 	for _, f := range a.Fronts {
 		if f.Task == task.Task {
 			front = f
@@ -126,7 +125,7 @@ func addSeries(p *plot.Plot, legend *legend, name string, i int, xys plotter.XYs
 
 // addBaseline draws the baseline method's best score on the task as a
 // dashed horizontal line from x0 to x1.
-func addBaseline(p *plot.Plot, a *results.Analysis, task results.TaskMetrics, legend *legend, x0, x1 float64) error {
+func addBaseline(p *plot.Plot, a *analysis.Analysis, task analysis.TaskMetrics, legend *legend, x0, x1 float64) error {
 	for _, s := range a.Stability {
 		if s.Task != task.Task || s.Method != a.Baseline || len(s.Points) == 0 {
 			continue
@@ -158,7 +157,7 @@ func stairs(xys plotter.XYs) plotter.XYs {
 }
 
 // paramsChart is the per-task chart with its legend beside it.
-func paramsChart(a *results.Analysis, task results.TaskMetrics, slug string) (Chart, bool, error) {
+func paramsChart(a *analysis.Analysis, task analysis.TaskMetrics, slug string) (Chart, bool, error) {
 	l := newLegend()
 	p, err := paramsPlot(a, task, l)
 	if err != nil || p == nil {

@@ -3,18 +3,17 @@ package plots
 import (
 	"math"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-
-	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
 // rankChart draws a task's score against rank (log₂ axis), one line per
 // method with the seeds' standard deviation as error bars: the
 // rank-stability report as a picture.
-func rankChart(a *results.Analysis, task results.TaskMetrics, slug string) (Chart, bool, error) {
+func rankChart(a *analysis.Analysis, task analysis.TaskMetrics, slug string) (Chart, bool, error) {
 	p := newPlot(taskHeader(task), "rank (log scale)", "test "+task.Metric)
 	l := newLegend()
 	drawn := false

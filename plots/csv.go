@@ -6,12 +6,12 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
 // writeResultsCSV writes results.csv: one row per task, method and rank,
 // planned or not yet run.
-func writeResultsCSV(w io.Writer, a *results.Analysis) error {
+func writeResultsCSV(w io.Writer, a *analysis.Analysis) error {
 	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "rank", "metric", "trainable_params", "percent_of_baseline",
 		"n_seeds", "n_planned", "selected_hparams", "select_split", "select_metric", "val_mean", "val_std",
@@ -29,7 +29,7 @@ func writeResultsCSV(w io.Writer, a *results.Analysis) error {
 }
 
 // writeStabilityCSV writes stability.csv: one row per task and method.
-func writeStabilityCSV(w io.Writer, a *results.Analysis) error {
+func writeStabilityCSV(w io.Writer, a *analysis.Analysis) error {
 	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "ranks", "means", "stds", "best_rank", "best", "range", "drop", "drop_rank", "drop_pct",
 		"noise", "baseline_best", "baseline_rank", "within_eps_ranks", "verdict"})
@@ -53,7 +53,7 @@ func writeStabilityCSV(w io.Writer, a *results.Analysis) error {
 }
 
 // writeFrontsCSV writes fronts.csv: every point with its place on the front.
-func writeFrontsCSV(w io.Writer, a *results.Analysis) error {
+func writeFrontsCSV(w io.Writer, a *analysis.Analysis) error {
 	cw := newCSV(w)
 	cw.Write([]string{"task", "method", "rank", "trainable_params", "test_mean", "test_std", "n_seeds", "on_front"})
 	for _, f := range a.Fronts {
@@ -90,8 +90,8 @@ func cellSafe(f string) string {
 	return "'" + f
 }
 
-func taskMetrics(a *results.Analysis) map[string]results.TaskMetrics {
-	m := map[string]results.TaskMetrics{}
+func taskMetrics(a *analysis.Analysis) map[string]analysis.TaskMetrics {
+	m := map[string]analysis.TaskMetrics{}
 	for _, t := range a.Tasks {
 		m[t.Task] = t
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/results/fixture"
 )
@@ -47,4 +48,14 @@ func openFixture(t testing.TB) *results.Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// loadWrite loads a sweep from its store and writes its report, as
+// `sweep report` does.
+func loadWrite(ctx context.Context, s Source, dir string, opt Options) (*Summary, error) {
+	in, err := Load(ctx, s, analysis.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return Write(dir, in, opt)
 }

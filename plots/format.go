@@ -4,7 +4,7 @@ import (
 	"math"
 	"strconv"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
 // decimals is how many decimals a task's scores print with: four
@@ -33,7 +33,7 @@ func fixed(x float64, d int) string {
 
 // meanStd prints a score over seeds, "69.43 ± 1.01", or only the mean
 // when there is one seed, whose spread is unknown rather than zero.
-func meanStd(st results.Stat, d int) string {
+func meanStd(st analysis.Stat, d int) string {
 	if st.N < 2 {
 		return fixed(st.Mean, d)
 	}

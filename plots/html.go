@@ -5,7 +5,7 @@ import (
 	"html/template"
 	"io"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
 //go:embed templates/index.html.tmpl
@@ -48,7 +48,7 @@ type htmlRow struct {
 
 type htmlFront struct {
 	Task   string
-	Points []results.ParetoPoint
+	Points []analysis.ParetoPoint
 	Counts []string
 }
 

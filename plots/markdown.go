@@ -6,11 +6,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
 // protocolText says in one sentence how the numbers were chosen.
-func protocolText(a *results.Analysis) string {
+func protocolText(a *analysis.Analysis) string {
 	metric := a.Protocol.Metric
 	if metric == "" {
 		metric = "primary metric of the task"
@@ -18,7 +18,7 @@ func protocolText(a *results.Analysis) string {
 	return fmt.Sprintf("For each task, method, rank and seed, the hyper-parameters with the best %s (goal: %s) on the %s split were selected; "+
 		"the tables report their test score: mean ± sample standard deviation over seeds, with a 95 %% bootstrap interval "+
 		"(%d resamples) in the CSV files. Scores are those computed by the runner from predictions when present, else the worker's, at the last step evaluated.",
-		metric, a.Protocol.Goal, a.Protocol.Split, results.BootstrapResamples)
+		metric, a.Protocol.Goal, a.Protocol.Split, analysis.BootstrapResamples)
 }
 
 func (t totals) String() string {
@@ -89,7 +89,7 @@ func (rep *report) mdCharts(w io.Writer, section, task string) {
 	}
 }
 
-func metricList(a *results.Analysis) string {
+func metricList(a *analysis.Analysis) string {
 	var parts []string
 	for _, t := range a.Tasks {
 		s := t.Task + ": " + t.Metric

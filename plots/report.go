@@ -1,7 +1,6 @@
 package plots
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
@@ -35,11 +35,6 @@ var ErrOption = errors.New("bad report option")
 
 // Options configure a report; zero values take the defaults.
 type Options struct {
-	Analyze results.AnalyzeOptions
-	// Ranks are the ranks to print a table at; nil means every rank of
-	// the sweep. The table of each method at its best rank is always
-	// printed.
-	Ranks []int
 	// Formats to write (AllFormats when nil); index.html always inlines
 	// its charts, whether or not svg files are written.
 	Formats []string
@@ -49,16 +44,23 @@ type Options struct {
 
 // Summary is what Write did.
 type Summary struct {
-	Dir      string
-	Files    []string // written, relative to Dir, sorted
-	Analysis *results.Analysis
+	Dir   string
+	Files []string // written, relative to Dir, sorted
 	// Headline is the table of each method at its best rank as plain
 	// text, with its title and caption, for printing on a terminal.
 	Headline string
 }
 
-// Write analyses the sweep in s and writes its report into dir.
-func Write(ctx context.Context, s *results.Store, dir string, opt Options) (*Summary, error) {
+// Input is what a report renders: a finished analysis and the curves of
+// its representatives (results.Store.Curves of a.CurveRequests()).
+type Input struct {
+	Analysis *analysis.Analysis
+	Curves   map[int64]results.Curves
+}
+
+// Write renders a finished analysis into dir. It reads nothing but its
+// input.
+func Write(dir string, in Input, opt Options) (*Summary, error) {
 	if opt.Formats == nil {
 		opt.Formats = AllFormats
 	}
@@ -70,16 +72,8 @@ func Write(ctx context.Context, s *results.Store, dir string, opt Options) (*Sum
 	if opt.DPI == 0 {
 		opt.DPI = 144
 	}
-	a, err := s.Analyze(ctx, opt.Analyze)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range opt.Ranks {
-		if !slices.Contains(a.Ranks, r) {
-			return nil, fmt.Errorf("%w: the sweep has no rank %d (ranks: %v)", ErrOption, r, a.Ranks)
-		}
-	}
-	rep, err := build(ctx, s, a, opt)
+	a := in.Analysis
+	rep, err := build(a, in.Curves)
 	if err != nil {
 		return nil, err
 	}
@@ -135,12 +129,12 @@ func Write(ctx context.Context, s *results.Store, dir string, opt Options) (*Sum
 	if err := best.WriteText(&head); err != nil {
 		return nil, err
 	}
-	return &Summary{Dir: dir, Files: w.files, Analysis: a, Headline: head.String()}, nil
+	return &Summary{Dir: dir, Files: w.files, Headline: head.String()}, nil
 }
 
 // report is the analysis with its tables, stability views and charts.
 type report struct {
-	A         *results.Analysis
+	A         *analysis.Analysis
 	Tables    []tableView
 	Stability []stabilityView
 	Charts    []*renderedChart
@@ -162,15 +156,10 @@ type renderedChart struct {
 	svg, png []byte
 }
 
-func build(ctx context.Context, s *results.Store, a *results.Analysis, opt Options) (*report, error) {
+func build(a *analysis.Analysis, curves map[int64]results.Curves) (*report, error) {
 	rep := &report{A: a, Stability: stabilityViews(a)}
-	rep.Tables = append(rep.Tables, newTableView(a.Table(0)))
-	ranks := opt.Ranks
-	if ranks == nil {
-		ranks = a.Ranks
-	}
-	for _, r := range ranks {
-		rep.Tables = append(rep.Tables, newTableView(a.Table(r)))
+	for _, t := range a.Tables {
+		rep.Tables = append(rep.Tables, newTableView(t))
 	}
 	for _, c := range a.Cells {
 		t := &rep.Totals
@@ -211,11 +200,7 @@ func build(ctx context.Context, s *results.Store, a *results.Analysis, opt Optio
 			return nil, err
 		}
 		add(c, ok, "task", t.Task)
-		curves, err := readCurves(ctx, s, a, t)
-		if err != nil {
-			return nil, err
-		}
-		if c, ok, err = curvesChart(t, a.Protocol.Split, curves, slug); err != nil {
+		if c, ok, err = curvesChart(t, a.Protocol.Split, taskCurves(a, t, curves), slug); err != nil {
 			return nil, err
 		}
 		add(c, ok, "task", t.Task)

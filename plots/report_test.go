@@ -27,7 +27,7 @@ func fixtureReport(t *testing.T) string {
 	s := openFixture(t)
 	reportOnce.Do(func() {
 		reportDir = filepath.Join(fixtureDir, "report")
-		_, reportErr = Write(context.Background(), s, reportDir, Options{})
+		_, reportErr = loadWrite(context.Background(), s, reportDir, Options{})
 	})
 	if reportErr != nil {
 		t.Fatal(reportErr)
@@ -88,7 +88,7 @@ func TestDeterministic(t *testing.T) {
 	s := openFixture(t)
 	first := fixtureReport(t)
 	again := t.TempDir()
-	if _, err := Write(context.Background(), s, again, Options{Formats: []string{FormatHTML, FormatSVG, FormatMD, FormatCSV, FormatTeX}}); err != nil {
+	if _, err := loadWrite(context.Background(), s, again, Options{Formats: []string{FormatHTML, FormatSVG, FormatMD, FormatCSV, FormatTeX}}); err != nil {
 		t.Fatal(err)
 	}
 	entries, err := os.ReadDir(again)
@@ -184,7 +184,7 @@ func TestPartialSweep(t *testing.T) {
 	}
 	defer s.Close()
 	dir := t.TempDir()
-	if _, err := Write(ctx, s, dir, Options{}); err != nil {
+	if _, err := loadWrite(ctx, s, dir, Options{}); err != nil {
 		t.Fatalf("empty database: %v", err)
 	}
 	trials := []results.TrialRow{
@@ -194,7 +194,7 @@ func TestPartialSweep(t *testing.T) {
 	if _, err := s.SyncTrials(ctx, results.SweepFile{Name: "fresh", Text: "name: fresh", Hash: "h"}, trials); err != nil {
 		t.Fatal(err)
 	}
-	sum, err := Write(ctx, s, dir, Options{})
+	sum, err := loadWrite(ctx, s, dir, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func TestRewriteIsAtomic(t *testing.T) {
 	s := openFixture(t)
 	dir := t.TempDir()
 	opt := Options{Formats: []string{FormatHTML}}
-	if _, err := Write(context.Background(), s, dir, opt); err != nil {
+	if _, err := loadWrite(context.Background(), s, dir, opt); err != nil {
 		t.Fatal(err)
 	}
 	index := filepath.Join(dir, "index.html")
@@ -54,7 +54,7 @@ func TestRewriteIsAtomic(t *testing.T) {
 		}
 	}()
 	for range 3 {
-		if _, err := Write(context.Background(), s, dir, opt); err != nil {
+		if _, err := loadWrite(context.Background(), s, dir, opt); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,13 +6,13 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
 // stabilityView is one task's rank-stability table, with the numbers
 // formatted once for every output.
 type stabilityView struct {
-	Task  results.TaskMetrics
+	Task  analysis.TaskMetrics
 	Ranks []int
 	Head  []string // after "method": one per rank, then the summary columns
 	Rows  []stabilityRow
@@ -26,7 +26,7 @@ type stabilityRow struct {
 	Verdict string
 }
 
-func stabilityViews(a *results.Analysis) []stabilityView {
+func stabilityViews(a *analysis.Analysis) []stabilityView {
 	var out []stabilityView
 	for _, t := range a.Tasks {
 		v := stabilityView{Task: t, Ranks: a.Ranks}

@@ -10,17 +10,17 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 )
 
-// tableView is a results.Table with what every format prints worked out
+// tableView is a analysis.Table with what every format prints worked out
 // once: the caption, the decimals of each task, each row's parameters.
 type tableView struct {
-	results.Table
+	analysis.Table
 	decimals []int // per task
 }
 
-func newTableView(t results.Table) tableView {
+func newTableView(t analysis.Table) tableView {
 	v := tableView{Table: t}
 	for j := range t.Tasks {
 		var xs []float64
@@ -66,7 +66,7 @@ func (v tableView) caption(best string) string {
 
 // params is a row's trainable count and share of the baseline at a fixed
 // rank; tasks share a model, so the first known one stands for all.
-func (v tableView) params(r results.TableRow) (int64, float64) {
+func (v tableView) params(r analysis.TableRow) (int64, float64) {
 	for _, e := range r.Entries {
 		if e.Cell != nil && e.Cell.Trainable > 0 {
 			return e.Cell.Trainable, e.Cell.PercentOfBaseline
@@ -81,7 +81,7 @@ type entry struct {
 	Best, Empty                bool
 }
 
-func (v tableView) entry(r results.TableRow, j int) entry {
+func (v tableView) entry(r analysis.TableRow, j int) entry {
 	e := r.Entries[j]
 	if !e.Has() {
 		return entry{Score: "–", Empty: true}
@@ -117,7 +117,7 @@ func (e entry) join(esc func(string) string, bold func(string) string) string {
 }
 
 // taskHeader is "squad (exact_match)".
-func taskHeader(t results.TaskMetrics) string {
+func taskHeader(t analysis.TaskMetrics) string {
 	if t.Metric == "" {
 		return t.Task
 	}

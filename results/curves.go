@@ -8,6 +8,35 @@ type Point struct {
 	Value float64 `json:"value"`
 }
 
+// CurveRequest names an attempt's curves: its training curve of Metric
+// (a worker's metric events, e.g. loss) and its score of Metric on Split.
+type CurveRequest struct {
+	Attempt       int64
+	Split, Metric string
+}
+
+// Curves is an attempt's training and evaluation curves, by step.
+type Curves struct {
+	Train, Eval []Point
+}
+
+// Curves reads the curves of each request, keyed by attempt.
+func (s *Store) Curves(ctx context.Context, reqs []CurveRequest) (map[int64]Curves, error) {
+	out := map[int64]Curves{}
+	for _, q := range reqs {
+		train, err := s.TrainingCurve(ctx, q.Attempt, q.Metric)
+		if err != nil {
+			return nil, err
+		}
+		eval, err := s.EvalCurve(ctx, q.Attempt, q.Split, q.Metric)
+		if err != nil {
+			return nil, err
+		}
+		out[q.Attempt] = Curves{Train: train, Eval: eval}
+	}
+	return out, nil
+}
+
 // TrainingCurve is the metric name (a worker's metric events, e.g. loss)
 // of an attempt, by step.
 func (s *Store) TrainingCurve(ctx context.Context, attempt int64, name string) ([]Point, error) {
@@ -38,14 +67,4 @@ func (s *Store) points(ctx context.Context, q string, args ...any) ([]Point, err
 		out = append(out, p)
 	}
 	return out, rows.Err()
-}
-
-// Representative is the attempt whose curves stand for a method on a
-// task: the lowest seed's selected trial at the method's best rank.
-func (a *Analysis) Representative(task TaskMetrics, method string) (SeedScore, int, bool) {
-	c := a.pick(task, method, 0)
-	if c == nil || len(c.Seeds) == 0 {
-		return SeedScore{}, 0, false
-	}
-	return c.Seeds[0], c.Rank, true
 }

@@ -4,4 +4,10 @@
 // connection and runs each write as a BEGIN IMMEDIATE transaction, so
 // writers never meet "database is locked"; readers use their own pool and,
 // in WAL mode, never block the writer.
+//
+// The store hands out rows and typed records, never SQL: no *sql.DB, no
+// transactions and no WHERE fragments leave the package. What later
+// stages need of the sweep file (the resolved selection rule, each task's
+// primary value key) is recorded when the file is synced (SyncTrials), so
+// nothing reads the YAML again.
 package results

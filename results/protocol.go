@@ -4,12 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"sort"
-
-	"go.yaml.in/yaml/v3"
-
-	"github.com/tiedlora/tiedlora-sweep/sweeps"
-	"github.com/tiedlora/tiedlora-sweep/tasks"
 )
 
 // TestSplit is the split whose score a report publishes.
@@ -18,128 +12,57 @@ const TestSplit = "test"
 // Protocol is the selection protocol of a report: the hyper-parameters of
 // each (task, method, rank, seed) are the ones with the best Metric on
 // Split, in the direction of Goal; their test score is what is reported.
+// The loader resolves it from the sweep file's select block and SyncTrials
+// stores it.
 type Protocol struct {
 	Split  string `json:"split"`
-	Metric string `json:"metric,omitempty"` // "" means each task's primary metric
+	Metric string `json:"metric,omitempty"` // "" means each task's primary value key
 	Goal   string `json:"goal"`             // max or min
 }
 
-// mainValue maps a tasks/metrics metric to the value a paper reports of it
-// (tasks/metrics Result.Values() keys). SQuAD: the paper's tables print
-// exact match.
-var mainValue = map[string]string{
-	"squad":    "exact_match",
-	"rouge":    "rougeL",
-	"bleu":     "bleu",
-	"accuracy": "acc",
-	"gsm8k":    "strict_match",
-	"peft":     "exact_match",
-}
+// DefaultProtocol is the loader's default select block, and what a
+// database written before the rule was stored (schema 3 and older) is
+// read with.
+var DefaultProtocol = Protocol{Split: "validation", Goal: "max"}
 
-// PrimaryMetric is the score name a report shows for a registered task,
-// or "" for a task the registry does not know.
-func PrimaryMetric(task string) string {
-	info, ok := tasks.Lookup(task)
-	if !ok {
-		return ""
-	}
-	return mainValue[info.Metric]
-}
-
-// ReadProtocol reads the select block of the newest sweep file in the
-// database, with the loader's defaults (validation, max). Only that block
-// is decoded: the stored file may name data files that are not here, and a
-// report must not depend on them.
-func (s *Store) ReadProtocol(ctx context.Context) (Protocol, error) {
-	p := Protocol{Split: "validation", Goal: "max"}
-	var text string
-	err := s.r.QueryRowContext(ctx, `SELECT file_text FROM sweeps ORDER BY id DESC LIMIT 1`).Scan(&text)
+// Protocol reads the selection rule stored with the newest sweep file.
+func (s *Store) Protocol(ctx context.Context) (Protocol, error) {
+	p := DefaultProtocol
+	var split, metric, goal sql.NullString
+	err := s.r.QueryRowContext(ctx, `SELECT select_split, select_metric, select_goal FROM sweeps ORDER BY id DESC LIMIT 1`).
+		Scan(&split, &metric, &goal)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, nil
 	}
 	if err != nil {
 		return p, err
 	}
-	var doc struct {
-		Select sweeps.Select `yaml:"select"`
+	if split.String != "" {
+		p.Split = split.String
 	}
-	if err := yaml.Unmarshal([]byte(text), &doc); err != nil {
-		return p, nil // the loader accepted it once; a report falls back to the defaults
-	}
-	if doc.Select.Split != "" {
-		p.Split = doc.Select.Split
-	}
-	p.Metric = doc.Select.Metric
-	if doc.Select.Goal == "min" {
-		p.Goal = "min"
+	p.Metric = metric.String
+	if goal.String != "" {
+		p.Goal = goal.String
 	}
 	return p, nil
 }
 
-// taskMetrics decides, per task, the selection metric and the reported
-// metric. A task unknown to the registry (a command worker's) reports the
-// first metric name it has test scores for, preferring anything but loss.
-func (s *Store) taskMetrics(ctx context.Context, p Protocol, taskNames []string) (map[string]TaskMetrics, error) {
-	out := map[string]TaskMetrics{}
-	for _, t := range taskNames {
-		rep := PrimaryMetric(t)
-		if rep == "" {
-			var err error
-			if rep, err = s.firstMetric(ctx, t); err != nil {
-				return nil, err
-			}
-		}
-		m := TaskMetrics{Task: t, Metric: rep, SelectMetric: p.Metric, SelectGoal: p.Goal, Goal: "max"}
-		if m.SelectMetric == "" {
-			m.SelectMetric = rep
-		}
-		switch {
-		case rep == m.SelectMetric:
-			m.Goal = p.Goal
-		case rep == "loss":
-			m.Goal = "min"
-		}
-		out[t] = m
-	}
-	return out, nil
-}
-
-// TaskMetrics says which scores a task is selected and reported on.
-type TaskMetrics struct {
-	Task         string `json:"task"`
-	Metric       string `json:"metric"` // reported on the test split
-	Goal         string `json:"goal"`   // of Metric
-	SelectMetric string `json:"select_metric"`
-	SelectGoal   string `json:"select_goal"`
-}
-
-func (s *Store) firstMetric(ctx context.Context, task string) (string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT sc.metric FROM scores sc
-		JOIN attempts a ON a.id = sc.attempt JOIN trials t ON t.id = a.trial
-		WHERE t.task = ? AND sc.split = ?`, task, TestSplit)
+// TaskKeys reads, for the newest sweep file, each task's primary value
+// key (the score name a report prints). A task the registry did not know
+// when the file was synced has none.
+func (s *Store) TaskKeys(ctx context.Context) (map[string]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT task, value_key FROM task_keys WHERE sweep = (SELECT max(id) FROM sweeps)`)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer rows.Close()
-	var names []string
+	out := map[string]string{}
 	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return "", err
+		var task, key string
+		if err := rows.Scan(&task, &key); err != nil {
+			return nil, err
 		}
-		names = append(names, n)
+		out[task] = key
 	}
-	if err := rows.Err(); err != nil {
-		return "", err
-	}
-	sort.Slice(names, func(i, j int) bool {
-		if (names[i] == "loss") != (names[j] == "loss") {
-			return names[j] == "loss"
-		}
-		return names[i] < names[j]
-	})
-	if len(names) == 0 {
-		return "", nil
-	}
-	return names[0], nil
+	return out, rows.Err()
 }

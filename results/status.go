@@ -153,10 +153,14 @@ func (s *Store) LeaseHolder(ctx context.Context) (*LeaseHolder, error) {
 
 // Diverged finds the succeeded trials whose latest score on the selection
 // split, for the selection metric (the file's select.metric, else the
-// task's primary metric, else any metric of a task the registry does not
-// know), is not finite.
+// task's primary value key, else any metric of a task without one), is not
+// finite.
 func (s *Store) Diverged(ctx context.Context) ([]Diverged, error) {
-	p, err := s.ReadProtocol(ctx)
+	p, err := s.Protocol(ctx)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := s.TaskKeys(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -182,7 +186,7 @@ func (s *Store) Diverged(ctx context.Context) ([]Diverged, error) {
 		}
 		want := p.Metric
 		if want == "" {
-			want = PrimaryMetric(d.Task)
+			want = keys[d.Task]
 		}
 		if want != "" && want != d.Metric {
 			continue

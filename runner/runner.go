@@ -62,7 +62,7 @@ type Options struct {
 // Runner runs one sweep.
 type Runner struct {
 	sweep  *sweeps.Sweep
-	store  *results.Store
+	store  Store
 	opt    Options
 	trials map[string]*sweeps.Trial
 	order  []string
@@ -76,7 +76,7 @@ type Runner struct {
 }
 
 // New prepares a run of sweep s into store.
-func New(s *sweeps.Sweep, store *results.Store, opt Options) *Runner {
+func New(s *sweeps.Sweep, store Store, opt Options) *Runner {
 	if opt.Grace == 0 {
 		opt.Grace = 10 * time.Second
 	}
@@ -267,7 +267,8 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		rows[i] = trialRow(t)
 	}
 	f := r.sweep.File
-	synced, err := r.store.SyncTrials(bg, results.SweepFile{Name: f.Name, Path: r.sweep.Path, Text: string(r.sweep.Text), Hash: r.sweep.Hash}, rows)
+	synced, err := r.store.SyncTrials(bg, results.SweepFile{Name: f.Name, Path: r.sweep.Path, Text: string(r.sweep.Text), Hash: r.sweep.Hash,
+		Select: results.Protocol{Split: f.Select.Split, Metric: f.Select.Metric, Goal: f.Select.Goal}, TaskKeys: r.sweep.TaskKeys()}, rows)
 	if err != nil {
 		return Summary{}, err
 	}

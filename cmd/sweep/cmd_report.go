@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -9,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/plots"
 	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
 
 func newReportCmd() *cobra.Command {
@@ -31,8 +34,8 @@ missing. See docs/report.md.`,
 	f.String("runs", "runs", "directory that holds one folder per sweep")
 	f.String("out", "", "output directory (default report/ beside the database)")
 	f.StringSlice("format", plots.AllFormats, "formats to write: html, md, csv, tex, svg, png")
-	f.String("baseline", results.DefaultBaseline, "method the others are compared with")
-	f.Float64("epsilon", results.DefaultEpsilon, "how close to the baseline's best counts as matching it, as a fraction of that score")
+	f.String("baseline", analysis.DefaultBaseline, "method the others are compared with")
+	f.Float64("epsilon", analysis.DefaultEpsilon, "how close to the baseline's best counts as matching it, as a fraction of that score")
 	f.IntSlice("rank", nil, "ranks to print a table at (default every rank; the best-rank table is always printed)")
 	f.Int("dpi", 144, "resolution of the PNG charts")
 	return cmd
@@ -63,20 +66,21 @@ func runReport(cmd *cobra.Command, args []string) error {
 	if r := v.GetIntSlice("rank"); len(r) > 0 {
 		ranks = r
 	}
-	opt := plots.Options{
-		Analyze: results.AnalyzeOptions{Baseline: v.GetString("baseline"), Epsilon: eps},
-		Ranks:   ranks,
-		Formats: v.GetStringSlice("format"),
-		DPI:     v.GetInt("dpi"),
+	in, err := plots.Load(cmd.Context(), keyedSource{store}, analysis.Options{Baseline: v.GetString("baseline"), Epsilon: eps, Ranks: ranks})
+	if errors.Is(err, analysis.ErrOption) {
+		return badInput(err)
 	}
-	sum, err := plots.Write(cmd.Context(), store, out, opt)
+	if err != nil {
+		return err
+	}
+	sum, err := plots.Write(out, in, plots.Options{Formats: v.GetStringSlice("format"), DPI: v.GetInt("dpi")})
 	if errors.Is(err, plots.ErrOption) {
 		return badInput(err)
 	}
 	if err != nil {
 		return err
 	}
-	a := sum.Analysis
+	a := in.Analysis
 	if len(a.Cells) > 0 && !slices.Contains(a.Methods, a.Baseline) {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: the sweep has no method %q to compare with; choose one with --baseline\n", a.Baseline)
 	}
@@ -105,4 +109,23 @@ func runReport(cmd *cobra.Command, args []string) error {
 		fmt.Fprintf(w, "\n%s", sum.Headline)
 	}
 	return nil
+}
+
+// keyedSource gives a database written before task keys were stored with
+// the sweep file the keys the task registry has for its tasks.
+type keyedSource struct{ *results.Store }
+
+func (s keyedSource) Records(ctx context.Context) (*results.Records, error) {
+	recs, err := s.Store.Records(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range recs.Cells {
+		if _, ok := recs.TaskKeys[c.Task]; !ok {
+			if k := sweeps.PrimaryKey(c.Task); k != "" {
+				recs.TaskKeys[c.Task] = k
+			}
+		}
+	}
+	return recs, nil
 }

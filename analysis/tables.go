@@ -1,4 +1,4 @@
-package results
+package analysis
 
 import "math"
 
@@ -32,8 +32,8 @@ type Entry struct {
 // Has reports whether the entry has a test score.
 func (e Entry) Has() bool { return e.Cell != nil && e.Cell.Test.N > 0 }
 
-// Table builds the comparison at rank (0: each method's best rank).
-func (a *Analysis) Table(rank int) Table {
+// table builds the comparison at rank (0: each method's best rank).
+func (a *Analysis) table(rank int) Table {
 	t := Table{Rank: rank, Baseline: a.Baseline, Tasks: a.Tasks}
 	for _, m := range a.Methods {
 		row := TableRow{Method: m}

@@ -1,25 +1,35 @@
-package results
+package analysis
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
-// AnalyzeOptions tune Analyze; zero values take the defaults.
-type AnalyzeOptions struct {
+// ErrOption is wrapped by the errors about an option that cannot apply to
+// the sweep, such as a rank it does not have.
+var ErrOption = errors.New("bad analysis option")
+
+// Options tune Analyze; zero values take the defaults.
+type Options struct {
 	// Baseline is the method others are compared with (default lora).
 	Baseline string
 	// Epsilon is how close to the baseline's best score counts as
 	// matching it, as a fraction of that score (default 0.02: the paper's
 	// "within 1–2 % of LoRA").
 	Epsilon float64
-	// Protocol overrides the sweep file's select block when non-nil.
-	Protocol *Protocol
+	// Protocol overrides the stored selection rule when non-nil.
+	Protocol *results.Protocol
+	// Ranks are the ranks to build a table at; nil means every rank of
+	// the sweep. The table of each method at its best rank is always
+	// built, first.
+	Ranks []int
 }
 
 // Default analysis settings.
@@ -89,8 +99,8 @@ type cellKey struct {
 
 // Analysis is everything a report prints, computed from one database.
 type Analysis struct {
-	Sweep    string        `json:"sweep"`
-	Protocol Protocol      `json:"protocol"`
+	Sweep    string           `json:"sweep"`
+	Protocol results.Protocol `json:"protocol"`
 	Baseline string        `json:"baseline"`
 	Epsilon  float64       `json:"epsilon"`
 	Tasks    []TaskMetrics `json:"tasks"` // in sweep-file order
@@ -100,6 +110,12 @@ type Analysis struct {
 	Cells     []*Cell     `json:"cells"`
 	Stability []Stability `json:"stability"`
 	Fronts    []Front     `json:"fronts"`
+	// Tables are the comparison of each method at its best rank, then at
+	// each rank of Options.Ranks.
+	Tables []Table `json:"tables"`
+	// Representatives are, per task and method, the attempt whose curves
+	// stand for the method (see Representative).
+	Representatives []Representative `json:"representatives"`
 	// Orphans are stored trials the current sweep file no longer has; they
 	// are left out.
 	Orphans int `json:"orphans"`
@@ -112,11 +128,11 @@ func (a *Analysis) Cell(task, method string, rank int) *Cell {
 	return a.index[cellKey{task, method, rank}]
 }
 
-// Analyze reads a sweep's database and runs the selection protocol, the
-// per-seed statistics, the rank-stability analysis and the Pareto fronts.
-// It works on a partial sweep: what is missing stays visible in the cells'
-// counts.
-func (s *Store) Analyze(ctx context.Context, opt AnalyzeOptions) (*Analysis, error) {
+// Analyze runs the selection protocol on a sweep's records, then the
+// per-seed statistics, the tables, the rank-stability analysis and the
+// Pareto fronts. It works on a partial sweep: what is missing stays
+// visible in the cells' counts.
+func Analyze(recs *results.Records, opt Options) (*Analysis, error) {
 	if opt.Baseline == "" {
 		opt.Baseline = DefaultBaseline
 	}
@@ -124,53 +140,31 @@ func (s *Store) Analyze(ctx context.Context, opt AnalyzeOptions) (*Analysis, err
 		opt.Epsilon = DefaultEpsilon
 	}
 	if opt.Epsilon < 0 || math.IsNaN(opt.Epsilon) {
-		return nil, fmt.Errorf("epsilon must be positive, got %v", opt.Epsilon)
+		return nil, fmt.Errorf("%w: epsilon must be positive, got %v", ErrOption, opt.Epsilon)
 	}
-	a := &Analysis{Baseline: opt.Baseline, Epsilon: opt.Epsilon, index: map[cellKey]*Cell{}}
-	name, err := s.SweepName(ctx)
-	if err != nil && !errors.Is(err, ErrNoSweep) {
-		return nil, err
-	}
-	a.Sweep = name
+	a := &Analysis{Sweep: recs.Sweep, Protocol: recs.Protocol, Baseline: opt.Baseline, Epsilon: opt.Epsilon,
+		Orphans: recs.Orphans, index: map[cellKey]*Cell{}}
 	if opt.Protocol != nil {
 		a.Protocol = *opt.Protocol
-	} else if a.Protocol, err = s.ReadProtocol(ctx); err != nil {
-		return nil, err
 	}
-	if a.Orphans, err = s.orphanCount(ctx); err != nil {
-		return nil, err
+	a.order(recs.Cells)
+	for _, r := range opt.Ranks {
+		if !slices.Contains(a.Ranks, r) {
+			return nil, fmt.Errorf("%w: the sweep has no rank %d (ranks: %v)", ErrOption, r, a.Ranks)
+		}
 	}
-	counts, err := s.cellCounts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	a.order(counts)
-	names := make([]string, len(a.Tasks))
+	metrics := map[string]TaskMetrics{}
 	for i, t := range a.Tasks {
-		names[i] = t.Task
+		a.Tasks[i] = taskMetrics(recs, a.Protocol, t.Task)
+		metrics[t.Task] = a.Tasks[i]
 	}
-	metrics, err := s.taskMetrics(ctx, a.Protocol, names)
-	if err != nil {
-		return nil, err
-	}
-	for i := range a.Tasks {
-		a.Tasks[i] = metrics[a.Tasks[i].Task]
-	}
-	for _, c := range counts {
+	for _, c := range recs.Cells {
 		cell := &Cell{Task: c.Task, Method: c.Method, Rank: c.Rank, Trainable: c.Trainable,
 			Planned: c.Seeds, Trials: c.Trials, Failed: c.Failed, Running: c.Running}
 		a.index[cellKey{c.Task, c.Method, c.Rank}] = cell
 	}
-	scored, err := s.scoredTrials(ctx, a.Protocol.Split, a.Protocol.Goal, metrics)
-	if err != nil {
-		return nil, err
-	}
-	hp, err := s.distinctHParams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	varying := varyingKeys(hp)
-	for _, t := range scored {
+	varying := varyingKeys(recs.HParams)
+	for _, t := range selectTrials(recs.Scores, a.Protocol, metrics) {
 		c := a.index[cellKey{t.Task, t.Method, t.Rank}]
 		if c == nil {
 			continue
@@ -187,23 +181,32 @@ func (s *Store) Analyze(ctx context.Context, opt AnalyzeOptions) (*Analysis, err
 				if c == nil {
 					continue
 				}
-				a.finishCell(c, counts, varying)
+				a.finishCell(c, recs.Cells, varying)
 				a.Cells = append(a.Cells, c)
 			}
 		}
 	}
 	a.Stability = a.stability()
 	a.Fronts = a.fronts()
+	ranks := opt.Ranks
+	if ranks == nil {
+		ranks = a.Ranks
+	}
+	a.Tables = append(a.Tables, a.table(0))
+	for _, r := range ranks {
+		a.Tables = append(a.Tables, a.table(r))
+	}
+	a.Representatives = a.representatives()
 	return a, nil
 }
 
 // order fixes the order of tasks and methods (as the file lists them) and
 // of ranks (ascending).
-func (a *Analysis) order(counts []cellCounts) {
+func (a *Analysis) order(counts []results.CellCount) {
 	taskPos, methodPos, ranks := map[string]int64{}, map[string]int64{}, map[int]bool{}
 	for _, c := range counts {
-		taskPos[c.Task] = c.taskPos
-		methodPos[c.Method] = c.methodPos
+		taskPos[c.Task] = c.TaskPos
+		methodPos[c.Method] = c.MethodPos
 		ranks[c.Rank] = true
 	}
 	for t := range taskPos {
@@ -222,7 +225,7 @@ func (a *Analysis) order(counts []cellCounts) {
 
 // finishCell computes a cell's statistics and its share of the baseline's
 // parameters.
-func (a *Analysis) finishCell(c *Cell, counts []cellCounts, varying []string) {
+func (a *Analysis) finishCell(c *Cell, counts []results.CellCount, varying []string) {
 	sort.Slice(c.Seeds, func(i, j int) bool { return c.Seeds[i].Seed < c.Seeds[j].Seed })
 	val := make([]float64, len(c.Seeds))
 	test := make([]float64, len(c.Seeds))

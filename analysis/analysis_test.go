@@ -1,4 +1,4 @@
-package results_test
+package analysis_test
 
 import (
 	"context"
@@ -6,11 +6,13 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/results/fixture"
 )
 
-func fixtureStore(t *testing.T) *results.Store {
+// fixtureRecords are the records of the small fixture sweep.
+func fixtureRecords(t *testing.T) *results.Records {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "sweep.db")
 	if err := fixture.Write(context.Background(), path, fixture.Small); err != nil {
@@ -20,8 +22,12 @@ func fixtureStore(t *testing.T) *results.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	defer s.Close()
+	recs, err := s.Records(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }
 
 const evil = "<script>alert(1)</script>"
@@ -32,8 +38,7 @@ const evil = "<script>alert(1)</script>"
 // mid-training one (+20), the succeeded attempt over the failed one, and
 // the selection split picks the learning rate.
 func TestSelectionProtocol(t *testing.T) {
-	s := fixtureStore(t)
-	a, err := s.Analyze(context.Background(), results.AnalyzeOptions{})
+	a, err := analysis.Analyze(fixtureRecords(t), analysis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,8 +92,7 @@ func TestSelectionProtocol(t *testing.T) {
 
 // TestSelectionGoalMin: with goal min the other learning rate wins.
 func TestSelectionGoalMin(t *testing.T) {
-	s := fixtureStore(t)
-	a, err := s.Analyze(context.Background(), results.AnalyzeOptions{Protocol: &results.Protocol{Split: "validation", Goal: "min"}})
+	a, err := analysis.Analyze(fixtureRecords(t), analysis.Options{Protocol: &results.Protocol{Split: "validation", Goal: "min"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,12 +102,11 @@ func TestSelectionGoalMin(t *testing.T) {
 }
 
 func TestTables(t *testing.T) {
-	s := fixtureStore(t)
-	a, err := s.Analyze(context.Background(), results.AnalyzeOptions{})
+	a, err := analysis.Analyze(fixtureRecords(t), analysis.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tab := a.Table(8)
+	tab := tableAt(t, a, 8)
 	// Rows in file order; the best of SQuAD at r=8 is tl6 (69.26 vs 69.02).
 	if len(tab.Rows) != 5 || tab.Rows[0].Method != "lora" || tab.Rows[4].Method != evil {
 		t.Fatalf("got rows %v, want the file's five methods", tab.Rows)
@@ -112,7 +115,7 @@ func TestTables(t *testing.T) {
 	if !tl6.Best || math.Abs(tl6.Delta-(69.2583333-69.0166667)) > 1e-6 {
 		t.Errorf("tl6 squad r=8: got best %v, delta %v; want true, +0.2417", tl6.Best, tl6.Delta)
 	}
-	best := a.Table(0)
+	best := a.Tables[0]
 	if c := best.Rows[0].Entries[1].Cell; c.Rank != 32 {
 		t.Errorf("lora's best rank on dialogsum: got %d, want 32 (its peak is task dependent)", c.Rank)
 	}
@@ -131,4 +134,16 @@ func near(a, b []float64) bool {
 		}
 	}
 	return true
+}
+
+// tableAt is the analysis's table at rank.
+func tableAt(t *testing.T, a *analysis.Analysis, rank int) analysis.Table {
+	t.Helper()
+	for _, tab := range a.Tables {
+		if tab.Rank == rank {
+			return tab
+		}
+	}
+	t.Fatalf("no table at rank %d", rank)
+	return analysis.Table{}
 }
