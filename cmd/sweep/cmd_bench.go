@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tiedlora/tiedlora-sweep/runner"
+	"github.com/tiedlora/tiedlora-sweep/runner/runbench"
 )
 
 // newBenchCmd groups the benchmarks. Each measures its anchor in the same
@@ -60,7 +60,7 @@ The run directory is a temporary one under --dir.`,
 				return err
 			}
 			defer cleanup()
-			res, err := runner.BenchOrchestrator(cmd.Context(), dir, runner.OrchestratorOptions{
+			res, err := runbench.Orchestrator(cmd.Context(), dir, runbench.OrchestratorOptions{
 				Trials: v.GetInt("trials"), OptunaTrials: counts, Python: v.GetString("python")})
 			if err != nil {
 				return err
@@ -96,7 +96,7 @@ The run directory is a temporary one under --dir.`,
 
 // printOptuna prints the Optuna anchor: one row per count, the fit and the
 // extrapolation, labelled as such.
-func printOptuna(out io.Writer, o *runner.OptunaBench, mainSweep float64) {
+func printOptuna(out io.Writer, o *runbench.OptunaBench, mainSweep float64) {
 	fmt.Fprintf(out, "\n%s\n", o.Command)
 	if o.Skipped != "" {
 		fmt.Fprintln(out, "optuna skipped:", o.Skipped)
@@ -150,7 +150,7 @@ func newBenchIngestCmd() *cobra.Command {
 				return err
 			}
 			defer cleanup()
-			res, err := runner.BenchIngest(cmd.Context(), dir, v.GetInt("lines"))
+			res, err := runbench.Ingest(cmd.Context(), dir, v.GetInt("lines"))
 			if err != nil {
 				return err
 			}

@@ -1,4 +1,4 @@
-package runner
+package runbench
 
 import (
 	"context"
@@ -13,13 +13,14 @@ import (
 	"time"
 
 	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/runner"
 	"github.com/tiedlora/tiedlora-sweep/sweeps"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
-// BenchNoopSweep is the orchestration benchmark: 1000 trials of `true`,
-// two at a time.
-const BenchNoopSweep = `name: bench-noop
+// NoopSweep is the orchestration benchmark: 1000 trials of `true`, two at
+// a time.
+const NoopSweep = `name: bench-noop
 worker:
   kind: command
   command: ["true"]
@@ -65,9 +66,9 @@ type OrchestratorBench struct {
 	Optuna *OptunaBench `json:"optuna,omitempty"`
 }
 
-// BenchOrchestrator runs the no-op sweep through the runner and, in the
-// same run, GNU parallel, xargs and Optuna doing the same work, in dir.
-func BenchOrchestrator(ctx context.Context, dir string, opt OrchestratorOptions) (OrchestratorBench, error) {
+// Orchestrator runs the no-op sweep through the runner and, in the same
+// run, GNU parallel, xargs and Optuna doing the same work, in dir.
+func Orchestrator(ctx context.Context, dir string, opt OrchestratorOptions) (OrchestratorBench, error) {
 	n := opt.Trials
 	if n <= 0 {
 		n = 1000
@@ -129,7 +130,7 @@ func benchNoop(ctx context.Context, dir string, n int) (float64, error) {
 		return 0, err
 	}
 	file := filepath.Join(dir, "bench-noop.yaml")
-	text := strings.Replace(BenchNoopSweep, "to: 1000}", fmt.Sprintf("to: %d}", n), 1)
+	text := strings.Replace(NoopSweep, "to: 1000}", fmt.Sprintf("to: %d}", n), 1)
 	if err := os.WriteFile(file, []byte(text), 0o644); err != nil {
 		return 0, err
 	}
@@ -143,7 +144,8 @@ func benchNoop(ctx context.Context, dir string, n int) (float64, error) {
 	if err != nil {
 		return 0, err
 	}
-	r := New(s, store, Options{RunDir: filepath.Dir(db), Executor: &Local{Config: s.File.Executor}, Reporter: &LogReporter{W: io.Discard}})
+	r := runner.New(s, store, runner.Options{RunDir: filepath.Dir(db), Executor: &runner.Local{Config: s.File.Executor},
+		Reporter: &runner.LogReporter{W: io.Discard}})
 	sum, err := r.Run(ctx)
 	store.Close()
 	if err != nil {
@@ -165,16 +167,17 @@ type IngestBench struct {
 	Goal         float64 `json:"goal_points_per_second"`
 }
 
-// BenchIngest writes an events file of lines metric events with four
-// values each, then times reading it into a fresh database as the runner
-// does: tail, decode, batch, write.
-func BenchIngest(ctx context.Context, dir string, lines int) (IngestBench, error) {
+// Ingest writes an events file of lines metric events with four values
+// each, then times reading it into a fresh database as the runner does:
+// tail, decode, batch, write.
+func Ingest(ctx context.Context, dir string, lines int) (IngestBench, error) {
 	out := IngestBench{Lines: lines, Goal: 300_000}
 	adir := filepath.Join(dir, "attempt")
 	if err := os.MkdirAll(adir, 0o755); err != nil {
 		return out, err
 	}
-	f, err := os.Create(eventsPath(adir))
+	events := filepath.Join(adir, "events.jsonl")
+	f, err := os.Create(events)
 	if err != nil {
 		return out, err
 	}
@@ -202,14 +205,10 @@ func BenchIngest(ctx context.Context, dir string, lines int) (IngestBench, error
 	if err != nil {
 		return out, err
 	}
-	r := &Runner{store: store}
 	start := time.Now()
-	tl := &tailer{path: eventsPath(adir)}
-	in := &ingester{spec: &trainer.Spec{}}
-	if err := r.drainAll(ctx, a.ID, tl, in); err != nil {
+	if err := runner.IngestEvents(ctx, store, a.ID, events); err != nil {
 		return out, err
 	}
-	tl.close()
 	out.Seconds = time.Since(start).Seconds()
 	if out.Points, err = store.MetricCount(ctx); err != nil {
 		return out, err
@@ -219,19 +218,6 @@ func BenchIngest(ctx context.Context, dir string, lines int) (IngestBench, error
 	}
 	out.PointsPerSec = float64(out.Points) / out.Seconds
 	return out, nil
-}
-
-// drainAll reads an events file to its end.
-func (r *Runner) drainAll(ctx context.Context, attempt int64, tl *tailer, in *ingester) error {
-	for {
-		before := tl.offset
-		if err := r.drain(ctx, attempt, tl, in); err != nil {
-			return err
-		}
-		if tl.offset == before {
-			return nil
-		}
-	}
 }
 
 // MarshalJSON keeps ratios readable.

@@ -1,9 +1,8 @@
-package runner
+package runbench
 
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,22 +15,14 @@ import (
 // the whole 1000-trial run with GNU parallel and xargs).
 func BenchmarkNoopTrials(b *testing.B) {
 	for b.Loop() {
-		dir := b.TempDir()
-		file := filepath.Join(dir, "sweep.yaml")
-		os.WriteFile(file, []byte(`name: noop
-worker: {kind: command, command: ["true"], report: exit-code}
-executor: {kind: local, slots: 2}
-seeds: {from: 1, to: 200}
-`), 0o644)
-		sum := runSweep(b, file, filepath.Join(dir, "sweep.db"))
-		if sum.Succeeded != 200 {
-			b.Fatalf("got %+v", sum)
+		if _, err := benchNoop(context.Background(), b.TempDir(), 200); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
 
-func TestBenchIngestCounts(t *testing.T) {
-	got, err := BenchIngest(context.Background(), t.TempDir(), 2000)
+func TestIngestCounts(t *testing.T) {
+	got, err := Ingest(context.Background(), t.TempDir(), 2000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +33,7 @@ func TestBenchIngestCounts(t *testing.T) {
 
 func BenchmarkIngest(b *testing.B) {
 	for b.Loop() {
-		got, err := BenchIngest(context.Background(), b.TempDir(), 100_000)
+		got, err := Ingest(context.Background(), b.TempDir(), 100_000)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -50,10 +41,10 @@ func BenchmarkIngest(b *testing.B) {
 	}
 }
 
-// TestBenchOrchestratorSmall runs every contender of `sweep bench
+// TestOrchestratorSmall runs every contender of `sweep bench
 // orchestrator` at a small size: the code paths, not the times.
-func TestBenchOrchestratorSmall(t *testing.T) {
-	res, err := BenchOrchestrator(context.Background(), t.TempDir(), OrchestratorOptions{Trials: 20, OptunaTrials: []int{5, 10}})
+func TestOrchestratorSmall(t *testing.T) {
+	res, err := Orchestrator(context.Background(), t.TempDir(), OrchestratorOptions{Trials: 20, OptunaTrials: []int{5, 10}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +77,10 @@ func TestBenchOrchestratorSmall(t *testing.T) {
 	}
 }
 
-// TestBenchOrchestratorNoOptuna: an interpreter without optuna is a skip
+// TestOrchestratorNoOptuna: an interpreter without optuna is a skip
 // that says why, not a failure.
-func TestBenchOrchestratorNoOptuna(t *testing.T) {
-	res, err := BenchOrchestrator(context.Background(), t.TempDir(), OrchestratorOptions{Trials: 4, OptunaTrials: []int{5},
+func TestOrchestratorNoOptuna(t *testing.T) {
+	res, err := Orchestrator(context.Background(), t.TempDir(), OrchestratorOptions{Trials: 4, OptunaTrials: []int{5},
 		Python: filepath.Join(t.TempDir(), "no-python")})
 	if err != nil {
 		t.Fatal(err)
