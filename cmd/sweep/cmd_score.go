@@ -42,6 +42,7 @@ docs/metrics.md.`,
 	f.StringArray("ref", nil, "references, one a line, paired with --pred by line (repeat for more references)")
 	f.Bool("json", false, "print the result as JSON")
 	f.Bool("per-segment", false, "also print each case's score")
+	f.String("split-prediction", "", "peft: score only the text after the last occurrence of this separator in each prediction (e.g. ####)")
 	f.String("tokenize", metrics.Tok13a, "BLEU tokenizer: 13a, intl, char or none")
 	f.String("smooth", metrics.SmoothExp, "BLEU smoothing: exp, none, floor or add-k")
 	f.Float64("smooth-value", 0, "BLEU floor value or k (default 0.1 for floor, 1 for add-k)")
@@ -73,6 +74,8 @@ func runScore(cmd *cobra.Command, _ []string) error {
 		Stemmer:    v.GetBool("stemmer"),
 		RougeTypes: v.GetStringSlice("rouge-types"),
 		PerSegment: v.GetBool("per-segment"),
+
+		SplitPrediction: v.GetString("split-prediction"),
 	}
 	if v.IsSet("smooth-value") {
 		x := v.GetFloat64("smooth-value")

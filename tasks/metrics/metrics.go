@@ -31,6 +31,12 @@ type Options struct {
 	Stemmer    bool     // ROUGE: Porter-stem tokens (rouge-score's use_stemmer)
 	RougeTypes []string // ROUGE: types to report; nil means RougeTypes
 	PerSegment bool
+	// SplitPrediction, for the peft metric, keeps only the text of each
+	// prediction after the last occurrence of this separator, stripped:
+	// the authors' --split_prediction (e.g. "####" before a GSM8K
+	// answer), reconstructed as Python's pred.split(sep)[-1].strip(). ""
+	// keeps predictions whole.
+	SplitPrediction string
 }
 
 // Result is a corpus score. Each metric has its own concrete type

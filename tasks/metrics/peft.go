@@ -36,10 +36,17 @@ func scorePEFT(cases []Case, opts Options) (Result, error) {
 	per := make([]PEFTScore, len(cases))
 	em, f1, rl := 0.0, 0.0, 0.0
 	for i, c := range cases {
-		e, f := squadMax(c.Prediction, c.References)
+		pred := c.Prediction
+		if sep := opts.SplitPrediction; sep != "" {
+			if k := strings.LastIndex(pred, sep); k >= 0 {
+				pred = pred[k+len(sep):]
+			}
+			pred = pyStrip(pred)
+		}
+		e, f := squadMax(pred, c.References)
 		best := 0.0
 		for j, ref := range c.References {
-			if r := peftScorer.Score(ref, c.Prediction)["rougeL"].FMeasure; j == 0 || r > best {
+			if r := peftScorer.Score(ref, pred)["rougeL"].FMeasure; j == 0 || r > best {
 				best = r
 			}
 		}

@@ -42,3 +42,28 @@ func TestPEFT(t *testing.T) {
 		t.Errorf("String: got %q, want %q", got, want)
 	}
 }
+
+// TestPEFTSplitPrediction: with a separator, only the text after its last
+// occurrence is scored, stripped as Python strips; without one, or where
+// it does not occur, the whole prediction is.
+func TestPEFTSplitPrediction(t *testing.T) {
+	for _, tt := range []struct {
+		sep, pred string
+		wantEM    float64
+	}{
+		{"", "3 + 4 = 7 #### 7", 0},
+		{"####", "3 + 4 = 7 #### 7", 100},
+		{"####", "#### 5 #### 7\u001f", 100}, // the last one; U+001F is Python whitespace
+		{"####", "7", 100},                   // no separator: the whole text
+		{"####", "the answer is 7", 0},
+		{"####", "7 ####", 0}, // nothing after it
+	} {
+		res, err := Score("peft", []Case{{Prediction: tt.pred, References: []string{"7"}}}, Options{SplitPrediction: tt.sep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.(*PEFTResult).ExactMatch; got != tt.wantEM {
+			t.Errorf("sep %q, pred %q: got exact match %v, want %v", tt.sep, tt.pred, got, tt.wantEM)
+		}
+	}
+}
