@@ -16,8 +16,8 @@ build:
 # trials that have not succeeded, write runs/demo/report/ and print its
 # headline table.
 demo: build
-	bin/sweep run sweeps/demo.yaml
-	bin/sweep report sweeps/demo.yaml
+	bin/sweep run examples/demo.yaml
+	bin/sweep report examples/demo.yaml
 
 # The whole test suite: installs the Debian packages it uses (as root),
 # starts the one-node Slurm cluster, then vet, formatting and every test.

@@ -91,10 +91,10 @@ func demo(bin, backend string) ([]row, error) {
 	runs, cache := filepath.Join(tmp, "runs"), filepath.Join(tmp, "cache")
 	pass := func() (time.Duration, error) {
 		start := time.Now()
-		if _, err := runCmd(bin, "run", "sweeps/demo.yaml", "--runs", runs, "--cache", cache); err != nil {
+		if _, err := runCmd(bin, "run", "examples/demo.yaml", "--runs", runs, "--cache", cache); err != nil {
 			return 0, err
 		}
-		if _, err := runCmd(bin, "report", "sweeps/demo.yaml", "--runs", runs); err != nil {
+		if _, err := runCmd(bin, "report", "examples/demo.yaml", "--runs", runs); err != nil {
 			return 0, err
 		}
 		return time.Since(start), nil
@@ -108,7 +108,7 @@ func demo(bin, backend string) ([]row, error) {
 		return nil, err
 	}
 	const goal = 300.0
-	cmdline := "sweep run sweeps/demo.yaml && sweep report sweeps/demo.yaml"
+	cmdline := "sweep run examples/demo.yaml && sweep report examples/demo.yaml"
 	return []row{
 		{Name: "the demo sweep (81 trials), empty cache: pretraining, trials, report; " + backend, Command: cmdline,
 			Figure: fmt.Sprintf("%.0f s", cold.Seconds()), Anchor: fmt.Sprintf("goal %.0f s", goal),

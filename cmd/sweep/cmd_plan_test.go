@@ -19,7 +19,7 @@ func TestPlanAndRunCheckTheModel(t *testing.T) {
 		{"../../sweeps/testdata/bad/model-path-no-tokenizer.yaml", "model-path-no-tokenizer.yaml:2:9: model.path ../models/no-tokenizer has no tokenizer"},
 	}
 	if _, err := os.Stat("/models/Llama-2-7b-hf"); err != nil {
-		tests = append(tests, struct{ file, want string }{"../../sweeps/paper-llama2-7b.yaml", "paper-llama2-7b.yaml:17:3: model.path /models/Llama-2-7b-hf does not exist"})
+		tests = append(tests, struct{ file, want string }{"../../examples/paper-llama2-7b.yaml", "paper-llama2-7b.yaml:17:3: model.path /models/Llama-2-7b-hf does not exist"})
 	}
 	for _, tt := range tests {
 		_, errOut, code := run(t, "plan", tt.file)

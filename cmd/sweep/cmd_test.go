@@ -80,7 +80,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 }
 
 func TestPlanDemo(t *testing.T) {
-	out, _, code := run(t, "plan", "../../sweeps/demo.yaml")
+	out, _, code := run(t, "plan", "../../examples/demo.yaml")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, out)
 	}
@@ -89,7 +89,7 @@ func TestPlanDemo(t *testing.T) {
 			t.Errorf("plan output lacks %q:\n%s", want, out)
 		}
 	}
-	out, _, _ = run(t, "plan", "../../sweeps/demo.yaml", "--json")
+	out, _, _ = run(t, "plan", "../../examples/demo.yaml", "--json")
 	var p struct {
 		Trials []struct {
 			ID     string `json:"id"`

@@ -196,7 +196,7 @@ func TestPlanStdin(t *testing.T) {
 	if want := "<stdin>:4:12: ranks: want an integer, got 1.5"; code != 2 || !strings.Contains(errOut, want) {
 		t.Errorf("got exit %d, %q; want 2 and %q", code, errOut, want)
 	}
-	demo, _ := os.ReadFile("../../sweeps/demo.yaml")
+	demo, _ := os.ReadFile("../../examples/demo.yaml")
 	out, _, code := runCLI(t, string(demo), "plan", "-")
 	if want := "sweep demo: 81 trials"; code != 0 || !strings.HasPrefix(out, want) {
 		t.Errorf("got exit %d, %q; want %q", code, out, want)
