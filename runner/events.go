@@ -106,6 +106,9 @@ type ingester struct {
 	done     string // status of the first done event
 	doneErr  string
 	doneKind string
+	// refused: the worker speaks another protocol than its spec's; the
+	// attempt failed at its start event and the rest is not read.
+	refused  bool
 	events   int // well-formed events seen, for liveness
 	lastStep int
 	phase    Progress // the last progress event's phase
@@ -142,6 +145,9 @@ func (in *ingester) batch(lines [][]byte, warnings []string) results.Batch {
 			continue
 		}
 		in.events++
+		if in.refused {
+			continue
+		}
 		if in.done != "" {
 			warn(fmt.Sprintf("ignored a %s event after done", e.Event))
 			continue
@@ -212,9 +218,17 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 	case trainer.EventStart:
 		keep()
 		b.Host = e.Host
+		if len(e.Worker) > 0 {
+			if w, err := json.Marshal(e.Worker); err != nil {
+				warn(fmt.Sprintf("could not store the worker's provenance: %v", err))
+			} else {
+				b.Worker = string(w)
+			}
+		}
+		in.checkProtocol(b, e.Protocol, warn)
 	case trainer.EventDone:
 		keep()
-		in.done, in.doneErr, in.doneKind = e.Status, e.Error, e.ErrorKind
+		in.done, in.doneErr, in.doneKind = e.Status, e.Error, string(e.ErrorKind)
 		if in.done == "" {
 			in.done = "unknown"
 		}
@@ -225,6 +239,26 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 	default:
 		keep()
 	}
+}
+
+// checkProtocol fails the attempt when its worker speaks another protocol
+// version than its spec's, as if the worker had sent `done failed` (also
+// in the database, so that an orchestrator that adopts the attempt later
+// does not take a `done ok` for success). A worker that does not say
+// which version it speaks is not checked.
+func (in *ingester) checkProtocol(b *results.Batch, got int, warn func(string)) {
+	want := in.spec.Protocol
+	if want == 0 {
+		want = trainer.ProtocolVersion // a spec that could not be read back
+	}
+	if got == 0 || got == want {
+		return
+	}
+	in.done, in.doneKind = trainer.StatusFailed, KindProtocol
+	in.doneErr = fmt.Sprintf("the worker speaks protocol %d, its spec protocol %d", got, want)
+	in.refused = true
+	b.DoneStatus = in.done
+	warn(in.doneErr + ": its events are ignored")
 }
 
 func (in *ingester) scorePredictions(b *results.Batch, e *trainer.Event, warn func(string)) {

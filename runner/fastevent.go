@@ -166,7 +166,7 @@ func stringField(e *trainer.Event, key string) *string {
 	case "error":
 		return &e.Error
 	case "error_kind":
-		return &e.ErrorKind
+		return (*string)(&e.ErrorKind)
 	case "host":
 		return &e.Host
 	}

@@ -6,30 +6,26 @@ import (
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
-// Error kinds of a failed attempt. They decide whether to retry and are
-// stored and shown with the error.
+// Error kinds of a failed attempt, as the runner's code spells them:
+// trainer.ErrorKind owns the list, what each means and the retry policy.
+// These are plain strings because results.Finish stores a string.
 const (
-	KindCrash     = "crash"                 // non-zero exit
-	KindSignal    = "signal"                // killed by a signal we did not send
-	KindTimeout   = "timeout"               // no event for the heartbeat timeout
-	KindTimeLimit = "time-limit"            // ran past the per-attempt wall-time limit
-	KindOOM       = "oom"                   // out of memory, recognised from stderr or the worker
-	KindProtocol  = "protocol"              // exit 0 without `done ok`, or `done failed` with exit 0
-	KindStart     = "start"                 // the process could not be started
-	KindLost      = "lost"                  // an adopted process vanished without `done`
-	KindCancelled = "cancelled"             // stopped by the user
-	KindPreempted = "preempted"             // a batch system preempted the job
-	KindNodeFail  = "node-fail"             // the job's node failed or did not boot
-	KindConfig    = trainer.ErrorKindConfig // the worker cannot act on its spec: model, tokenizer, targets, data
+	KindCrash     = string(trainer.ErrorKindCrash)
+	KindSignal    = string(trainer.ErrorKindSignal)
+	KindTimeout   = string(trainer.ErrorKindTimeout)
+	KindTimeLimit = string(trainer.ErrorKindTimeLimit)
+	KindOOM       = string(trainer.ErrorKindOOM)
+	KindProtocol  = string(trainer.ErrorKindProtocol)
+	KindStart     = string(trainer.ErrorKindStart)
+	KindLost      = string(trainer.ErrorKindLost)
+	KindCancelled = string(trainer.ErrorKindCancelled)
+	KindPreempted = string(trainer.ErrorKindPreempted)
+	KindNodeFail  = string(trainer.ErrorKindNodeFail)
+	KindConfig    = string(trainer.ErrorKindConfig)
 )
 
 // retryable says whether a failure of this kind is worth another attempt.
-// A program that cannot start will not start next time either, and a
-// worker that cannot act on its spec (a model directory without a
-// tokenizer, targets that match no module) fails the same way again.
-func retryable(kind string) bool {
-	return kind != KindStart && kind != KindCancelled && kind != KindConfig
-}
+func retryable(kind string) bool { return trainer.ErrorKind(kind).Retryable() }
 
 // oomPattern recognises out-of-memory failures in a worker's stderr:
 // PyTorch's CUDA and CPU allocators, Python's MemoryError, Go's runtime,

@@ -1,9 +1,9 @@
 package runner
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 
@@ -24,8 +24,11 @@ type TaskScorer struct {
 func NewTaskScorer() *TaskScorer { return &TaskScorer{cache: map[string]map[string]tasks.Example{}} }
 
 func (s *TaskScorer) examples(ts *trainer.TaskSpec, split string) (map[string]tasks.Example, error) {
-	cfg := taskConfig(ts)
-	key, _ := json.Marshal(cfg)
+	cfg := tasks.Config(*ts)
+	key, err := json.Marshal(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("task %s: %w", ts.Name, err)
+	}
 	k := string(key) + "\x00" + split
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -42,13 +45,6 @@ func (s *TaskScorer) examples(ts *trainer.TaskSpec, split string) (map[string]ta
 	}
 	s.cache[k] = byID
 	return byID, nil
-}
-
-// prediction is one line of a predictions file.
-type prediction struct {
-	ID             string    `json:"id"`
-	Prediction     *string   `json:"prediction"`
-	ChoiceLogprobs []float64 `json:"choice_logprobs"`
 }
 
 // ScorePredictions scores the predictions in path (a subset of the split's
@@ -68,30 +64,26 @@ func (s *TaskScorer) ScorePredictions(ts *trainer.TaskSpec, split, path string) 
 	}
 	defer f.Close()
 	var cases []metrics.Case
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
-	for line := 1; sc.Scan(); line++ {
-		var p prediction
-		if err := json.Unmarshal(sc.Bytes(), &p); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a prediction: %v", path, line, err)
+	r := trainer.NewPredictionReader(f, path)
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
 		}
 		ex, ok := byID[p.ID]
 		if !ok {
-			return nil, fmt.Errorf("%s:%d: no example %q in the %s split of %s", path, line, p.ID, split, ts.Name)
+			return nil, fmt.Errorf("%s: no example %q in the %s split of %s", r.Pos(), p.ID, split, ts.Name)
 		}
-		c := metrics.Case{ID: p.ID, References: ex.References, Source: fmt.Sprintf("%s:%d", path, line)}
-		switch {
-		case p.ChoiceLogprobs != nil:
+		c := metrics.Case{ID: p.ID, References: ex.References, Source: r.Pos()}
+		if p.ChoiceLogprobs != nil {
 			c.Logprobs, c.Gold, c.Choices = p.ChoiceLogprobs, ex.Gold, ex.Choices
-		case p.Prediction != nil:
+		} else {
 			c.Prediction = *p.Prediction
-		default:
-			return nil, fmt.Errorf("%s:%d: a prediction needs \"prediction\" or \"choice_logprobs\"", path, line)
 		}
 		cases = append(cases, c)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
 	}
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("%s: no predictions", path)

@@ -1,9 +1,9 @@
 package runner
 
 import (
-	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
@@ -22,13 +22,15 @@ func TestScorePredictions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		ts := &trainer.TaskSpec{Name: tt.task, Size: 50, Metric: tt.metric}
-		ex, err := tasks.Load(taskConfig(ts), "validation")
+		ex, err := tasks.Load(tasks.Config(*ts), "validation")
 		if err != nil {
 			t.Fatal(err)
 		}
 		path := filepath.Join(t.TempDir(), "predictions.jsonl")
-		f, _ := os.Create(path)
-		enc := json.NewEncoder(f)
+		w, err := trainer.CreatePredictions(path)
+		if err != nil {
+			t.Fatal(err)
+		}
 		for i, e := range ex[:20] {
 			right := i%2 == 0
 			if len(e.Choices) > 0 {
@@ -41,16 +43,18 @@ func TestScorePredictions(t *testing.T) {
 					pick = (e.Gold + 1) % len(lp)
 				}
 				lp[pick] = -1
-				enc.Encode(map[string]any{"id": e.ID, "choice_logprobs": lp})
+				w.Write(trainer.Choice(e.ID, lp))
 				continue
 			}
 			pred := e.References[0]
 			if !right {
 				pred = "certainly not the answer"
 			}
-			enc.Encode(map[string]any{"id": e.ID, "prediction": pred})
+			w.Write(trainer.Generated(e.ID, pred))
 		}
-		f.Close()
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
 		got, err := NewTaskScorer().ScorePredictions(ts, "validation", path)
 		if err != nil {
 			t.Fatal(err)
@@ -59,22 +63,17 @@ func TestScorePredictions(t *testing.T) {
 			t.Errorf("%s: got %s %v, want %v (all: %v)", tt.task, tt.key, got[tt.key], tt.want, got)
 		}
 	}
-	// An id that is not in the split is an error, not a silent zero.
-	path := filepath.Join(t.TempDir(), "p.jsonl")
-	os.WriteFile(path, []byte(`{"id": "nope", "prediction": "x"}`+"\n"), 0o644)
-	if _, err := NewTaskScorer().ScorePredictions(&trainer.TaskSpec{Name: "syn-squad", Metric: "squad"}, "validation", path); err == nil {
-		t.Error("got no error for an unknown id")
-	}
-}
-
-// TestTaskSpecCarriesConfig: every setting of a task survives the trip to
-// the worker and back, so workers and the scorer load the same examples.
-func TestTaskSpecCarriesConfig(t *testing.T) {
-	c := tasks.Config{Name: "syn-gsm8k", Data: map[string]string{"train": "/a"}, MaxExamples: map[string]int{"test": 5},
-		Prompt: "Q: {question}", Size: 7, Seed: 3, Difficulty: 2, ValidationFraction: 0.2}
-	want, _ := json.Marshal(c)
-	got, _ := json.Marshal(taskConfig(taskSpec(c)))
-	if string(got) != string(want) {
-		t.Errorf("got %s, want %s: trainer.TaskSpec lacks a field of tasks.Config", got, want)
+	// An id that is not in the split, or a line that is not a
+	// prediction, is an error naming the line, not a silent zero.
+	for _, tt := range []struct{ text, want string }{
+		{`{"id": "nope", "prediction": "x"}`, `p.jsonl:1: no example "nope" in the validation split of syn-squad`},
+		{"\n" + `{"id": "syn-squad-validation-0"}`, `p.jsonl:2: a prediction needs "prediction" or "choice_logprobs"`},
+	} {
+		path := filepath.Join(t.TempDir(), "p.jsonl")
+		os.WriteFile(path, []byte(tt.text+"\n"), 0o644)
+		_, err := NewTaskScorer().ScorePredictions(&trainer.TaskSpec{Name: "syn-squad", Metric: "squad"}, "validation", path)
+		if err == nil || !strings.HasSuffix(err.Error(), tt.want) {
+			t.Errorf("got %v, want an error ending %q", err, tt.want)
+		}
 	}
 }

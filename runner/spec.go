@@ -40,7 +40,7 @@ func buildSpec(s *sweeps.Sweep, t *sweeps.Trial, attempt int, dir, cacheDir, res
 		spec.HParams[h.Name] = h.Value
 	}
 	if t.Task != nil {
-		ts := taskSpec(*t.Task)
+		ts := trainer.TaskSpec(*t.Task)
 		if len(t.Task.Data) > 0 {
 			ts.Data = map[string]string{}
 			for split, p := range t.Task.Data {
@@ -50,7 +50,7 @@ func buildSpec(s *sweeps.Sweep, t *sweeps.Trial, attempt int, dir, cacheDir, res
 		if info, ok := tasks.Lookup(t.Task.Name); ok {
 			ts.Metric, ts.Mode = info.Metric, string(info.Mode)
 		}
-		spec.Task = ts
+		spec.Task = &ts
 	}
 	if s.HasModel() {
 		m := s.File.Model
@@ -58,23 +58,6 @@ func buildSpec(s *sweeps.Sweep, t *sweeps.Trial, attempt int, dir, cacheDir, res
 		spec.Targets = s.File.Targets
 	}
 	return spec
-}
-
-// taskSpec carries a task's settings to the worker. The two types share
-// their JSON form, which keeps trainer free of the tasks package.
-func taskSpec(c tasks.Config) *trainer.TaskSpec {
-	var ts trainer.TaskSpec
-	b, _ := json.Marshal(c)
-	_ = json.Unmarshal(b, &ts) // same keys, same types
-	return &ts
-}
-
-// taskConfig is the inverse of taskSpec.
-func taskConfig(ts *trainer.TaskSpec) tasks.Config {
-	var c tasks.Config
-	b, _ := json.Marshal(ts)
-	_ = json.Unmarshal(b, &c)
-	return c
 }
 
 func absPath(p string) string {
@@ -121,7 +104,7 @@ func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, events
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := torchworker.WriteExamples(taskConfig(spec.Task), cache, spec.AttemptDir); err != nil {
+		if err := torchworker.WriteExamples(tasks.Config(*spec.Task), cache, spec.AttemptDir); err != nil {
 			return nil, nil, fmt.Errorf("writing the task's examples: %w", err)
 		}
 		return ln.Argv, ln.Env, nil

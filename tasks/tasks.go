@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 // Mode says how a task is evaluated.
@@ -49,25 +51,11 @@ type Info struct {
 func (i Info) Synthetic() bool { return i.Twin != "" }
 
 // Config is one task as a sweep file names it: data files per split, size
-// limits, a prompt override, and the generator settings of synthetic tasks.
-type Config struct {
-	Name string `json:"name" yaml:"name"`
-	// Data maps a split ("train", "validation", "test") to a file.
-	Data map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
-	// MaxExamples keeps the first N examples of a split (file order).
-	MaxExamples map[string]int `json:"max_examples,omitempty" yaml:"max_examples,omitempty"`
-	// Prompt overrides the task's default prompt template.
-	Prompt string `json:"prompt,omitempty" yaml:"prompt,omitempty"`
-	// Size is the number of training examples a synthetic task generates
-	// (default DefaultSize); Seed seeds the generator; Difficulty is 1
-	// (default) to MaxDifficulty.
-	Size       int   `json:"size,omitempty" yaml:"size,omitempty"`
-	Seed       int64 `json:"seed,omitempty" yaml:"seed,omitempty"`
-	Difficulty int   `json:"difficulty,omitempty" yaml:"difficulty,omitempty"`
-	// ValidationFraction is the share of train carved off as validation
-	// when no validation file is named (default 0.1).
-	ValidationFraction float64 `json:"validation_fraction,omitempty" yaml:"validation_fraction,omitempty"`
-}
+// limits, a prompt override, and the generator settings of synthetic
+// tasks. Its fields are trainer.TaskSpec's, the task as a worker receives
+// it, so the two convert into each other (trainer.TaskSpec(c),
+// Config(spec)) with nothing to lose; Metric and Mode are ignored here.
+type Config trainer.TaskSpec
 
 // Generator defaults and limits.
 const (

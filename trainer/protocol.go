@@ -46,20 +46,32 @@ type Spec struct {
 	CacheDir string `json:"cache_dir,omitempty"`
 }
 
-// TaskSpec is a task as a worker receives it: the sweep file's task
-// settings (the JSON of tasks.Config, with absolute data paths) and how the
-// task is evaluated.
+// TaskSpec is a task: as a sweep file names it (tasks.Config is this
+// type, with the task registry's checks and loaders as its methods) and
+// as a worker receives it, with absolute data paths and how the task is
+// evaluated. The runner fills in Metric and Mode from the task registry;
+// a sweep file cannot set them.
 type TaskSpec struct {
-	Name               string            `json:"name"`
-	Data               map[string]string `json:"data,omitempty"`
-	MaxExamples        map[string]int    `json:"max_examples,omitempty"`
-	Prompt             string            `json:"prompt,omitempty"`
-	Size               int               `json:"size,omitempty"`
-	Seed               int64             `json:"seed,omitempty"`
-	Difficulty         int               `json:"difficulty,omitempty"`
-	ValidationFraction float64           `json:"validation_fraction,omitempty"`
-	Metric             string            `json:"metric,omitempty"`
-	Mode               string            `json:"mode,omitempty"`
+	Name string `json:"name" yaml:"name"`
+	// Data maps a split ("train", "validation", "test") to a file.
+	Data map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
+	// MaxExamples keeps the first N examples of a split (file order).
+	MaxExamples map[string]int `json:"max_examples,omitempty" yaml:"max_examples,omitempty"`
+	// Prompt overrides the task's default prompt template.
+	Prompt string `json:"prompt,omitempty" yaml:"prompt,omitempty"`
+	// Size is the number of training examples a synthetic task generates
+	// (default tasks.DefaultSize); Seed seeds the generator; Difficulty is
+	// 1 (default) to tasks.MaxDifficulty.
+	Size       int   `json:"size,omitempty" yaml:"size,omitempty"`
+	Seed       int64 `json:"seed,omitempty" yaml:"seed,omitempty"`
+	Difficulty int   `json:"difficulty,omitempty" yaml:"difficulty,omitempty"`
+	// ValidationFraction is the share of train carved off as validation
+	// when no validation file is named (default 0.1).
+	ValidationFraction float64 `json:"validation_fraction,omitempty" yaml:"validation_fraction,omitempty"`
+	// Metric scores the task's predictions; Mode is "generate" or
+	// "choice".
+	Metric string `json:"metric,omitempty" yaml:"-"`
+	Mode   string `json:"mode,omitempty" yaml:"-"`
 }
 
 // ModelSpec is the base model: its shape, and where its weights are when
@@ -81,10 +93,26 @@ func ReadSpec(path string) (*Spec, error) {
 	if err := json.Unmarshal(data, &s); err != nil {
 		return nil, fmt.Errorf("%s: not a spec: %w", path, err)
 	}
-	if s.Protocol != ProtocolVersion {
-		return nil, fmt.Errorf("%s: protocol %d; this worker speaks %d", path, s.Protocol, ProtocolVersion)
+	if err := CheckProtocol(s.Protocol); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &s, nil
+}
+
+// VersionError is a spec of a protocol version this code does not speak.
+type VersionError struct{ Got int }
+
+func (e *VersionError) Error() string {
+	return fmt.Sprintf("protocol %d; this worker speaks %d", e.Got, ProtocolVersion)
+}
+
+// CheckProtocol refuses a spec's protocol version other than
+// ProtocolVersion with a *VersionError.
+func CheckProtocol(v int) error {
+	if v != ProtocolVersion {
+		return &VersionError{Got: v}
+	}
+	return nil
 }
 
 // HParamFloat and HParamInt read a hyper-parameter with a fallback.
@@ -119,12 +147,6 @@ const (
 	EventProgress = "progress"
 )
 
-// ErrorKindConfig is the error_kind of a `done failed` whose cause is the
-// spec or its inputs (a model directory, a tokenizer, targets, a data
-// file): another attempt would fail the same way, so the runner does not
-// retry it.
-const ErrorKindConfig = "config"
-
 // Done statuses.
 const (
 	StatusOK     = "ok"
@@ -143,6 +165,14 @@ type Event struct {
 	// Python is the interpreter of a Python worker (the torch worker
 	// sends it), which `sweep export` reuses.
 	Python string `json:"python,omitempty"`
+	// Protocol is the protocol version the worker speaks; the runner
+	// fails an attempt whose worker speaks another than its spec's. A
+	// worker that omits it is not checked.
+	Protocol int `json:"protocol,omitempty"`
+	// Worker is what the worker runs on, stored with the attempt: the Go
+	// trainer's Go version, GOOS, GOARCH and matrix backend; the Python
+	// worker's python, torch, transformers, peft and CUDA versions and GPU.
+	Worker map[string]any `json:"worker,omitempty"`
 	// params (total: every parameter); progress (total: the phase's steps)
 	Trainable int64 `json:"trainable,omitempty"`
 	Total     int64 `json:"total,omitempty"`
@@ -157,8 +187,8 @@ type Event struct {
 	// done
 	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
-	// ErrorKind classifies a failure (oom, …) when the worker knows it.
-	ErrorKind string `json:"error_kind,omitempty"`
+	// ErrorKind classifies a failure (oom, config) when the worker knows it.
+	ErrorKind ErrorKind `json:"error_kind,omitempty"`
 }
 
 // EventWriter appends events to an events file, one JSON object a line,

@@ -1,16 +1,15 @@
 package gotrain
 
 import (
-	"bufio"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"os"
 	"runtime"
 	"strings"
 	"sync"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
 	"github.com/tiedlora/tiedlora-sweep/tasks/metrics"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/model"
 	"github.com/tiedlora/tiedlora-sweep/trainer/gotrain/tokenizer"
 )
@@ -93,39 +92,25 @@ func choiceLogprobs(m *model.Model[float32], ws *model.Workspace[float32], tok *
 	return out
 }
 
-// predLine is one line of a predictions file (DESIGN.md).
-type predLine struct {
-	ID             string    `json:"id"`
-	Prediction     *string   `json:"prediction,omitempty"`
-	ChoiceLogprobs []float64 `json:"choice_logprobs,omitempty"`
-}
-
 // writePredictions writes a predictions file: preds for a generation
 // task, logprobs for a multiple-choice one.
 func writePredictions(path string, exs []tasks.Example, preds []string, logprobs [][]float64) error {
-	f, err := os.Create(path)
+	w, err := trainer.CreatePredictions(path)
 	if err != nil {
 		return err
 	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
 	for i, e := range exs {
-		l := predLine{ID: e.ID}
+		var p trainer.Prediction
 		if logprobs != nil {
-			l.ChoiceLogprobs = logprobs[i]
+			p = trainer.Choice(e.ID, logprobs[i])
 		} else {
-			l.Prediction = &preds[i]
+			p = trainer.Generated(e.ID, preds[i])
 		}
-		if err := enc.Encode(l); err != nil {
-			f.Close()
-			return err
+		if err := w.Write(p); err != nil {
+			return errors.Join(fmt.Errorf("%s: %w", path, err), w.Close())
 		}
 	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return w.Close()
 }
 
 // score computes the task metric with tasks/metrics, as the runner will.

@@ -1,9 +1,8 @@
 package gotrain
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -56,7 +55,7 @@ func TestScores(t *testing.T) {
 	}
 	for _, task := range taskList {
 		scores := map[string]float64{}
-		preds := map[string]map[string]predLine{}
+		preds := map[string]map[string]trainer.Prediction{}
 		var j *job
 		for _, name := range methods {
 			meth, n := name, steps
@@ -114,34 +113,32 @@ func TestScores(t *testing.T) {
 }
 
 // readPredictions reads a predictions file by example ID.
-func readPredictions(t *testing.T, path string) map[string]predLine {
+func readPredictions(t *testing.T, path string) map[string]trainer.Prediction {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	out := map[string]predLine{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var l predLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("%s: %v", path, err)
+	out := map[string]trainer.Prediction{}
+	r := trainer.NewPredictionReader(f, path)
+	for {
+		p, err := r.Next()
+		if err == io.EOF {
+			return out
 		}
-		out[l.ID] = l
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[p.ID] = p
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // pairedBootstrap is the share of n resamples of the predicted examples
 // (drawn with replacement, the same draw for both systems) in which a's
 // value of key is above b's (Koehn, 2004): 0.95 or more says a is above b
 // at p < 0.05, one-sided. Ties count as not above.
-func pairedBootstrap(t *testing.T, metric, key string, all []tasks.Example, a, b map[string]predLine, n int) float64 {
+func pairedBootstrap(t *testing.T, metric, key string, all []tasks.Example, a, b map[string]trainer.Prediction, n int) float64 {
 	t.Helper()
 	var exs []tasks.Example
 	for _, e := range all {
@@ -152,7 +149,7 @@ func pairedBootstrap(t *testing.T, metric, key string, all []tasks.Example, a, b
 	if len(exs) == 0 || len(exs) != len(b) {
 		t.Fatalf("bootstrap: %d examples predicted by one system, %d by the other", len(exs), len(b))
 	}
-	side := func(p map[string]predLine, idx []int) float64 {
+	side := func(p map[string]trainer.Prediction, idx []int) float64 {
 		sub := make([]tasks.Example, len(idx))
 		var preds []string
 		var logprobs [][]float64

@@ -2,11 +2,12 @@ package gotrain
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
@@ -30,7 +31,8 @@ type Worker struct {
 // `done ok`, or `done failed` and the error.
 func (w *Worker) Run(ctx context.Context) error {
 	host, _ := os.Hostname()
-	if err := w.Events.Emit(trainer.Event{Event: trainer.EventStart, PID: os.Getpid(), Host: host, Devices: []string{"cpu"}}); err != nil {
+	if err := w.Events.Emit(trainer.Event{Event: trainer.EventStart, PID: os.Getpid(), Host: host, Devices: []string{"cpu"},
+		Protocol: trainer.ProtocolVersion, Worker: w.provenance()}); err != nil {
 		return err
 	}
 	stop := make(chan struct{})
@@ -63,6 +65,27 @@ func (w *Worker) Run(ctx context.Context) error {
 	return w.Events.Emit(trainer.Event{Event: trainer.EventDone, Status: trainer.StatusOK})
 }
 
+// provenance is what this worker runs on, for its start event: the Go
+// release, the platform, the build tags and the matrix backend in use
+// (OpenBLAS or pure Go).
+func (w *Worker) provenance() map[string]any {
+	p := map[string]any{"go": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH}
+	if w.Backend != nil {
+		p["backend"] = w.Backend.Name()
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, kv := range bi.Settings {
+			switch kv.Key {
+			case "-tags":
+				p["tags"] = kv.Value
+			case "vcs.revision":
+				p["revision"] = kv.Value
+			}
+		}
+	}
+	return p
+}
+
 // configError marks a failure of the spec or its inputs (the task's data,
 // the method on this model, the parameter count): it reports as
 // error_kind config, which the runner does not retry.
@@ -83,6 +106,9 @@ type job struct {
 
 func (w *Worker) check() (*job, error) {
 	s := w.Spec
+	if err := trainer.CheckProtocol(s.Protocol); err != nil {
+		return nil, err
+	}
 	switch {
 	case s.Task == nil:
 		return nil, errors.New("spec has no task")
@@ -113,12 +139,10 @@ func (w *Worker) check() (*job, error) {
 	if !ok {
 		return nil, fmt.Errorf("unknown task %q", s.Task.Name)
 	}
-	// TaskSpec carries tasks.Config's JSON: converting through it keeps
-	// every setting (difficulty, validation_fraction, …), so the worker
-	// loads exactly the examples the runner scores against.
-	if b, err := json.Marshal(s.Task); err != nil || json.Unmarshal(b, &j.task) != nil {
-		return nil, fmt.Errorf("task %q: cannot read its settings", s.Task.Name)
-	}
+	// The same type: every setting (difficulty, validation_fraction, …)
+	// arrives, so the worker loads exactly the examples the runner scores
+	// against.
+	j.task = tasks.Config(*s.Task)
 	j.mode, j.metric = info.Mode, info.Metric
 	if s.Task.Mode != "" {
 		j.mode = tasks.Mode(s.Task.Mode)

@@ -112,6 +112,15 @@ func TestWorkerProtocol(t *testing.T) {
 	var lastProgress trainer.Event
 	for _, e := range evs {
 		switch e.Event {
+		case "start":
+			if e.Protocol != trainer.ProtocolVersion {
+				t.Errorf("start: got protocol %d, want %d", e.Protocol, trainer.ProtocolVersion)
+			}
+			for _, k := range []string{"go", "goos", "goarch", "backend"} {
+				if v, _ := e.Worker[k].(string); v == "" {
+					t.Errorf("start: got worker %v, want a non-empty %s", e.Worker, k)
+				}
+			}
 		case "progress":
 			lastProgress = e
 		case "metric":
@@ -223,14 +232,26 @@ func TestWorkerDeterministicAndResume(t *testing.T) {
 	}
 }
 
+// TestWorkerFailsCleanly: a spec the worker cannot act on ends with done
+// failed, error_kind config, naming the problem.
 func TestWorkerFailsCleanly(t *testing.T) {
-	s := testSpec(t, t.TempDir(), "syn-squad", "lora", 2)
-	s.HParams["lr"] = -1.0
-	evs, err := runWorker(t, s, 0)
-	if err == nil {
-		t.Fatal("got no error for lr -1")
-	}
-	if last := evs[len(evs)-1]; last.Event != "done" || last.Status != "failed" || !strings.Contains(last.Error, "lr") || last.ErrorKind != "config" {
-		t.Errorf("last event: got %+v, want done failed naming lr, error_kind config", last)
+	for _, tt := range []struct {
+		name  string
+		edit  func(s *trainer.Spec)
+		wants string
+	}{
+		{"negative lr", func(s *trainer.Spec) { s.HParams["lr"] = -1.0 }, "lr"},
+		{"another protocol", func(s *trainer.Spec) { s.Protocol = 2 }, "protocol 2; this worker speaks 1"},
+	} {
+		s := testSpec(t, t.TempDir(), "syn-squad", "lora", 2)
+		tt.edit(s)
+		evs, err := runWorker(t, s, 0)
+		if err == nil {
+			t.Errorf("%s: got no error", tt.name)
+			continue
+		}
+		if last := evs[len(evs)-1]; last.Event != "done" || last.Status != "failed" || !strings.Contains(last.Error, tt.wants) || last.ErrorKind != trainer.ErrorKindConfig {
+			t.Errorf("%s: last event: got %+v, want done failed naming %q, error_kind config", tt.name, last, tt.wants)
+		}
 	}
 }

@@ -1,7 +1,6 @@
 package torch
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/tiedlora/tiedlora-sweep/tasks"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 // ExamplesDir is where the worker reads the task's examples, relative to
@@ -26,6 +26,7 @@ const examplesVersion = 1
 // gives new examples.
 func examplesKey(cfg tasks.Config) (string, error) {
 	h := sha256.New()
+	cfg.Metric, cfg.Mode = "", "" // how the task is scored does not change its examples
 	b, err := json.Marshal(cfg)
 	if err != nil {
 		return "", err
@@ -83,7 +84,7 @@ func writeSplits(cfg tasks.Config, root, dir string) error {
 	}
 	defer os.RemoveAll(tmp)
 	for split, exs := range data {
-		if err := writeJSONL(filepath.Join(tmp, split+".jsonl"), exs); err != nil {
+		if err := trainer.WriteJSONL(filepath.Join(tmp, split+".jsonl"), exs); err != nil {
 			return err
 		}
 	}
@@ -97,27 +98,6 @@ func writeSplits(cfg tasks.Config, root, dir string) error {
 		return err
 	}
 	return nil
-}
-
-func writeJSONL(path string, exs []tasks.Example) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	w := bufio.NewWriter(f)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	for _, e := range exs {
-		if err := enc.Encode(e); err != nil {
-			f.Close()
-			return err
-		}
-	}
-	if err := w.Flush(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 func copyDir(src, dst string) error {
