@@ -20,14 +20,15 @@ type Protocol struct {
 	Goal   string `json:"goal"`             // max or min
 }
 
-// DefaultProtocol is the loader's default select block, and what a
-// database written before the rule was stored (schema 3 and older) is
-// read with.
-var DefaultProtocol = Protocol{Split: "validation", Goal: "max"}
+// LegacyProtocol is how a database written before the rule was stored
+// (schema 3 and older) is read: the select block those versions defaulted
+// to. The rule of every newer database is the loader's (package sweeps),
+// stored at sync.
+var LegacyProtocol = Protocol{Split: "validation", Goal: "max"}
 
 // Protocol reads the selection rule stored with the newest sweep file.
 func (s *Store) Protocol(ctx context.Context) (Protocol, error) {
-	p := DefaultProtocol
+	p := LegacyProtocol
 	var split, metric, goal sql.NullString
 	err := s.r.QueryRowContext(ctx, `SELECT select_split, select_metric, select_goal FROM sweeps ORDER BY id DESC LIMIT 1`).
 		Scan(&split, &metric, &goal)

@@ -44,8 +44,8 @@ func TestSyncStoresResolved(t *testing.T) {
 	if _, err := legacy.SyncTrials(ctx, SweepFile{Name: "old", Hash: "h"}, rows); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := legacy.Protocol(ctx); err != nil || p != DefaultProtocol {
-		t.Errorf("no stored rule: got %+v, %v; want %+v", p, err, DefaultProtocol)
+	if p, err := legacy.Protocol(ctx); err != nil || p != LegacyProtocol {
+		t.Errorf("no stored rule: got %+v, %v; want %+v", p, err, LegacyProtocol)
 	}
 }
 
