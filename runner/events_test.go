@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
@@ -145,5 +146,109 @@ func TestLogReporterPhase(t *testing.T) {
 	got := strings.Count(buf.String(), "abc attempt 1: pretraining, step")
 	if got != 5 { // the start, then each quarter
 		t.Errorf("got %d lines, want 5:\n%s", got, buf.String())
+	}
+}
+
+// TestIngesterStart: the start event's provenance is kept as JSON, and a
+// worker that speaks another protocol than its spec's fails the attempt
+// at once; one that does not say is not checked.
+func TestIngesterStart(t *testing.T) {
+	const start = `{"t":"2026-01-01T00:00:00Z","event":"start","pid":7,"host":"h"%s}`
+	metric := []byte(`{"t":"2026-01-01T00:00:00Z","event":"metric","step":1,"values":{"loss":1}}`)
+	tests := []struct {
+		name, fields       string
+		specProtocol       int
+		worker, done, kind string
+		metrics            int
+	}{
+		{"no protocol", ``, 1, "", "", "", 1},
+		{"same protocol", `,"protocol":1`, 1, "", "", "", 1},
+		{"unreadable spec", `,"protocol":1`, 0, "", "", "", 1},
+		{"provenance", `,"protocol":1,"worker":{"torch":"2.3.0","gpu":"H100","cuda":null}`, 1, `{"cuda":null,"gpu":"H100","torch":"2.3.0"}`, "", "", 1},
+		{"other protocol", `,"protocol":2,"worker":{"go":"go1.23"}`, 1, `{"go":"go1.23"}`, trainer.StatusFailed, KindProtocol, 0},
+	}
+	for _, tt := range tests {
+		in := &ingester{spec: &trainer.Spec{Protocol: tt.specProtocol}}
+		b := in.batch([][]byte{[]byte(fmt.Sprintf(start, tt.fields)), metric, []byte(`{"t":"2026-01-01T00:00:00Z","event":"done","status":"ok"}`)}, nil)
+		if b.Host != "h" || b.Worker != tt.worker {
+			t.Errorf("%s: got host %q, worker %s; want h and %s", tt.name, b.Host, b.Worker, tt.worker)
+		}
+		wantDone := tt.done
+		if wantDone == "" {
+			wantDone = trainer.StatusOK
+		}
+		if in.done != wantDone || in.doneKind != tt.kind || b.DoneStatus != wantDone || len(b.Metrics) != tt.metrics {
+			t.Errorf("%s: got done %q, kind %q, stored %q, %d metrics; want %q, %q, %q, %d",
+				tt.name, in.done, in.doneKind, b.DoneStatus, len(b.Metrics), wantDone, tt.kind, wantDone, tt.metrics)
+		}
+		if tt.kind != "" && in.doneErr != "the worker speaks protocol 2, its spec protocol 1" {
+			t.Errorf("%s: got error %q, want one naming both versions", tt.name, in.doneErr)
+		}
+	}
+}
+
+// TestRunRecordsWorker: a run stores each attempt's worker provenance from
+// its start event, and fails the attempt whose worker speaks another
+// protocol version than its spec's, naming both.
+func TestRunRecordsWorker(t *testing.T) {
+	dir := t.TempDir()
+	script := `ev() { printf '{"t":"2026-01-01T00:00:00Z","event":%s}\n' "$1" >> "$SWEEP_EVENTS"; }
+ev '"start","pid":1,"host":"h","protocol":'"$1"',"worker":{"shell":"sh","gpu":"none"}'
+ev '"metric","step":1,"values":{"loss":1}'
+ev '"done","status":"ok"'
+`
+	if err := os.WriteFile(filepath.Join(dir, "w.sh"), []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sweep := `name: provenance
+worker:
+  kind: command
+  command: [sh, "{sweep_dir}/w.sh", "{proto}"]
+executor: {kind: local, slots: 2}
+hparams:
+  proto: [1, 2]
+max_retries: 0
+`
+	file := filepath.Join(dir, "sweep.yaml")
+	if err := os.WriteFile(file, []byte(sweep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "sweep.db")
+	runSweep(t, file, db)
+	st, err := results.OpenReader(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rows, err := testenv.DB(t, st.Path()).Query(`SELECT json_extract(t.hparams, '$.proto'), a.status, coalesce(a.error_kind, ''),
+		coalesce(a.error, ''), coalesce(a.worker, '') FROM attempts a JOIN trials t ON t.id = a.trial ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	want := []struct{ status, kind, err string }{
+		{results.AttemptSucceeded, "", ""},
+		{results.AttemptFailed, KindProtocol, "the worker speaks protocol 2, its spec protocol 1"},
+	}
+	n := 0
+	for ; rows.Next(); n++ {
+		var proto int
+		var status, kind, msg, worker string
+		if err := rows.Scan(&proto, &status, &kind, &msg, &worker); err != nil {
+			t.Fatal(err)
+		}
+		if n >= len(want) {
+			break
+		}
+		w := want[n]
+		if status != w.status || kind != w.kind || !strings.Contains(msg, w.err) {
+			t.Errorf("protocol %d: got %s/%q %q, want %s/%q containing %q", proto, status, kind, msg, w.status, w.kind, w.err)
+		}
+		if worker != `{"gpu":"none","shell":"sh"}` {
+			t.Errorf("protocol %d: got worker %q, want the start event's provenance", proto, worker)
+		}
+	}
+	if n != len(want) {
+		t.Errorf("got %d attempts, want %d", n, len(want))
 	}
 }

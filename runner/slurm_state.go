@@ -2,6 +2,8 @@ package runner
 
 import (
 	"syscall"
+
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 // phase is where a Slurm job is, as far as an attempt cares.
@@ -83,14 +85,17 @@ func (st jobState) phase() phase {
 // endings are the final states that decide an attempt's outcome by
 // themselves; COMPLETED and FAILED leave it to the worker's exit status
 // and events.
-var endings = map[string]struct{ kind, reason string }{
-	"CANCELLED":     {KindCancelled, "the Slurm job was cancelled (scancel)"},
-	"TIMEOUT":       {KindTimeLimit, "Slurm ended the job at its time limit (TIMEOUT)"},
-	"DEADLINE":      {KindTimeLimit, "Slurm ended the job at its deadline (DEADLINE)"},
-	"OUT_OF_MEMORY": {KindOOM, "the job ran out of memory (Slurm OUT_OF_MEMORY)"},
-	"PREEMPTED":     {KindPreempted, "Slurm preempted the job (PREEMPTED)"},
-	"NODE_FAIL":     {KindNodeFail, "the job's node failed (Slurm NODE_FAIL)"},
-	"BOOT_FAIL":     {KindNodeFail, "the job's node failed to boot (Slurm BOOT_FAIL)"},
+var endings = map[string]struct {
+	kind   trainer.ErrorKind
+	reason string
+}{
+	"CANCELLED":     {trainer.ErrorKindCancelled, "the Slurm job was cancelled (scancel)"},
+	"TIMEOUT":       {trainer.ErrorKindTimeLimit, "Slurm ended the job at its time limit (TIMEOUT)"},
+	"DEADLINE":      {trainer.ErrorKindTimeLimit, "Slurm ended the job at its deadline (DEADLINE)"},
+	"OUT_OF_MEMORY": {trainer.ErrorKindOOM, "the job ran out of memory (Slurm OUT_OF_MEMORY)"},
+	"PREEMPTED":     {trainer.ErrorKindPreempted, "Slurm preempted the job (PREEMPTED)"},
+	"NODE_FAIL":     {trainer.ErrorKindNodeFail, "the job's node failed (Slurm NODE_FAIL)"},
+	"BOOT_FAIL":     {trainer.ErrorKindNodeFail, "the job's node failed to boot (Slurm BOOT_FAIL)"},
 }
 
 // jobExit turns a finished job into an Exit. file is the exit status the
@@ -117,7 +122,7 @@ func jobExit(st jobState, known bool, file *int) Exit {
 		return ex
 	}
 	if e, ok := endings[st.base()]; ok {
-		ex.Kind, ex.Reason = e.kind, e.reason
+		ex.Kind, ex.Reason = string(e.kind), e.reason
 	}
 	return ex
 }
