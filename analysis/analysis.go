@@ -101,11 +101,11 @@ type cellKey struct {
 type Analysis struct {
 	Sweep    string           `json:"sweep"`
 	Protocol results.Protocol `json:"protocol"`
-	Baseline string        `json:"baseline"`
-	Epsilon  float64       `json:"epsilon"`
-	Tasks    []TaskMetrics `json:"tasks"` // in sweep-file order
-	Methods  []string      `json:"methods"`
-	Ranks    []int         `json:"ranks"`
+	Baseline string           `json:"baseline"`
+	Epsilon  float64          `json:"epsilon"`
+	Tasks    []TaskMetrics    `json:"tasks"` // in sweep-file order
+	Methods  []string         `json:"methods"`
+	Ranks    []int            `json:"ranks"`
 	// Cells are ordered by task, method (file order) and rank.
 	Cells     []*Cell     `json:"cells"`
 	Stability []Stability `json:"stability"`

@@ -119,4 +119,3 @@ func TestRecordsLatestScores(t *testing.T) {
 		t.Errorf("got test metrics %v, want [f1]", m)
 	}
 }
-

@@ -249,7 +249,7 @@ func TestExampleInDocs(t *testing.T) {
 }
 
 func TestShippedSweeps(t *testing.T) {
-	s, err := Load("demo.yaml")
+	s, err := Load("../examples/demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +260,8 @@ func TestShippedSweeps(t *testing.T) {
 	// reports the missing directory, and with a stand-in directory of the
 	// same shape the file plans.
 	for _, tt := range []struct{ file, fixture string }{
-		{"paper-llama2-7b.yaml", "testdata/models/llama2-7b"},
-		{"paper-gpt-2b-001.yaml", "testdata/models/gpt-2b-001"},
+		{"../examples/paper-llama2-7b.yaml", "testdata/models/llama2-7b"},
+		{"../examples/paper-gpt-2b-001.yaml", "testdata/models/gpt-2b-001"},
 	} {
 		t.Run(tt.file, func(t *testing.T) {
 			data, err := os.ReadFile(tt.file)
@@ -374,10 +374,12 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, name := range []string{"demo.yaml", "paper-llama2-7b.yaml"} {
-		if data, err := os.ReadFile(name); err == nil {
-			f.Add(data)
+	for _, name := range []string{"../examples/demo.yaml", "../examples/paper-llama2-7b.yaml"} {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err) // a seed lost silently would shrink the corpus unseen
 		}
+		f.Add(data)
 	}
 	f.Add([]byte("name: f\nworker: {kind: command, command: [x, \"{seed}\"]}\nseeds: {from: 1, to: 3}\nzip: [[seeds, a]]\nhparams: {a: [1, 2, 3]}\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

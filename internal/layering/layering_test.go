@@ -23,11 +23,11 @@ var allowed = map[string][]string{
 	"tasks/metrics":   {},
 	"tasks":           {"tasks/metrics", "trainer"},
 	"results/fixture": {"results", "trainer"},
-	"sweeps":        {"trainer", "tasks", "tasks/metrics"},
-	"results":       {},
-	"analysis":      {"results"},
-	"plots":         {"analysis", "results"},
-	"runner":        {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
+	"sweeps":          {"trainer", "tasks", "tasks/metrics"},
+	"results":         {},
+	"analysis":        {"results"},
+	"plots":           {"analysis", "results"},
+	"runner":          {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
 }
 
 func TestImportsFollowTheMap(t *testing.T) {
