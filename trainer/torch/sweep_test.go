@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
 	"github.com/tiedlora/tiedlora-sweep/plots"
 	torchworker "github.com/tiedlora/tiedlora-sweep/trainer/torch"
@@ -56,7 +57,11 @@ func TestSweepWithTorchWorker(t *testing.T) {
 	}
 
 	out := filepath.Join(runDir, "report")
-	if _, err := plots.Write(context.Background(), st, out, plots.Options{Formats: []string{"md"}}); err != nil {
+	in, err := plots.Load(context.Background(), st, analysis.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := plots.Write(out, in, plots.Options{Formats: []string{"md"}}); err != nil {
 		t.Fatal(err)
 	}
 	md, err := os.ReadFile(filepath.Join(out, "report.md"))

@@ -104,6 +104,21 @@ class TestWorker(unittest.TestCase):
         self.assertIn("unknown hparam 'bogus'", ev[-1]["error"])
         self.assertEqual(ev[-1].get("error_kind"), "config", "a spec the worker cannot act on")
 
+    def test_start_says_protocol_and_provenance(self) -> None:
+        rc, ev = run(spec(self.dir, hparams={"steps": 1}))
+        self.assertEqual(rc, 0, ev[-1])
+        start = ev[0]
+        self.assertEqual((start["event"], start["protocol"]), ("start", 1))
+        for key in ("python", "torch", "transformers", "peft"):
+            self.assertTrue(start["worker"].get(key), f"worker provenance lacks {key}: {start['worker']}")
+        self.assertEqual("cuda" in start["worker"], torch.cuda.is_available())
+
+    def test_other_protocol_is_refused(self) -> None:
+        rc, ev = run(spec(self.dir, protocol=2))
+        self.assertEqual(rc, 1)
+        self.assertEqual((ev[-1]["event"], ev[-1]["status"], ev[-1].get("error_kind")), ("done", "failed", "config"))
+        self.assertIn("protocol 2; this worker speaks 1", ev[-1]["error"])
+
     def test_out_of_memory_is_reported_as_oom(self) -> None:
         errors = [RuntimeError("CUDA out of memory. Tried to allocate 20.00 GiB"), MemoryError(),
                   RuntimeError("[enforce fail at alloc_cpu.cpp:75] DefaultCPUAllocator: can't allocate memory")]

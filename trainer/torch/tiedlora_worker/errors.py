@@ -1,4 +1,6 @@
-"""Failure kinds the worker reports in `done failed` (error_kind)."""
+"""Failure kinds the worker reports in `done failed` (error_kind): the
+kinds of trainer.WorkerErrorKinds, which a Go test compares with the
+assignments here."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ _OOM_TEXT = ("out of memory", "can't allocate memory", "cannot allocate memory",
 OOM = "oom"
 # A spec, model directory or tokenizer the worker cannot act on: no
 # config.json, an architecture the adapters cannot attach to, targets that
-# match no module, a missing tokenizer, a wrong analytic count. Another
-# attempt fails the same way.
+# match no module, a missing tokenizer, a wrong analytic count, a protocol
+# version this worker does not speak. Another attempt fails the same way.
 CONFIG = "config"
 
 

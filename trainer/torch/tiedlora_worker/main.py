@@ -14,11 +14,13 @@ from typing import List, Optional
 
 import torch
 
+from . import PROTOCOL
 from . import adapters as adp
 from . import loading
 from .data import SPLITS, encode, load_examples
 from .evaluate import choice_logprobs, generate, mean_loss, write_predictions
 from .events import EventWriter, Heartbeat
+from .provenance import provenance
 from .spec import Spec, SpecError, load_spec
 from .errors import kind as error_kind
 from .train import Trainer
@@ -112,8 +114,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    # python: the interpreter, so that `sweep export` runs the one that trained.
-    events.emit("start", pid=os.getpid(), host=socket.gethostname(), devices=devices(), python=sys.executable)
+    # python: the interpreter, so that `sweep export` runs the one that
+    # trained; protocol: the version this worker speaks, which the runner
+    # checks against the spec's; worker: what it runs on.
+    events.emit("start", pid=os.getpid(), host=socket.gethostname(), devices=devices(), python=sys.executable,
+                protocol=PROTOCOL, worker=provenance())
     try:
         if os.environ.get("OMP_NUM_THREADS"):
             torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
