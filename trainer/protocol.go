@@ -83,7 +83,10 @@ type ModelSpec struct {
 	Path   string `json:"path,omitempty"`
 }
 
-// ReadSpec reads and checks a spec file.
+// ReadSpec reads a spec file. It does not refuse another protocol
+// version: a worker checks that with CheckProtocol once its events file is
+// open, so that the refusal reaches the runner as a `done failed`. A file
+// that does not decode is reported as of another version when it says so.
 func ReadSpec(path string) (*Spec, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -91,10 +94,13 @@ func ReadSpec(path string) (*Spec, error) {
 	}
 	var s Spec
 	if err := json.Unmarshal(data, &s); err != nil {
+		var v struct {
+			Protocol int `json:"protocol"`
+		}
+		if json.Unmarshal(data, &v) == nil && CheckProtocol(v.Protocol) != nil {
+			return nil, fmt.Errorf("%s: %w", path, CheckProtocol(v.Protocol))
+		}
 		return nil, fmt.Errorf("%s: not a spec: %w", path, err)
-	}
-	if err := CheckProtocol(s.Protocol); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &s, nil
 }
