@@ -104,7 +104,6 @@ def compare(name: str, ours: nn.Module, theirs: nn.Module,
     return {"logits": rel(lo, lt), "grad": worst_grad, "grad_at": worst_name}  # type: ignore[dict-item]
 
 
-@unittest.skipUnless(HAVE_PEFT, SKIP)
 def assert_parity(tc: unittest.TestCase, label: str, grads: str, got: Dict[str, Any], ours: nn.Module,
                   theirs: nn.Module, ad: adp.Adapters) -> None:
     """Prints and checks what compare measured, then trains both for the
@@ -124,6 +123,7 @@ def assert_parity(tc: unittest.TestCase, label: str, grads: str, got: Dict[str, 
     tc.assertLess(lt[-1], lt[0] - 0.05, f"the loss did not move: {lt}")
 
 
+@unittest.skipUnless(HAVE_PEFT, SKIP)
 class TestLoRAParity(unittest.TestCase):
     """lora on q, k, v, o, gate, up, down against LoraConfig(r, lora_alpha=r,
     lora_dropout=0): PEFT's A and a random non-zero B copied into ours."""
