@@ -416,7 +416,7 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 		if in.done == "" && a.DoneStatus != "" {
 			in.done = a.DoneStatus // ingested by the earlier run
 		}
-		f := results.Finish{Status: results.AttemptInterrupted, ErrorKind: "interrupted", Error: "the orchestrator stopped while this attempt ran", TrialState: results.TrialPending}
+		f := results.Finish{Status: results.AttemptInterrupted, ErrorKind: string(trainer.ErrorKindInterrupted), Error: "the orchestrator stopped while this attempt ran", TrialState: results.TrialPending}
 		if ex, ok := readExit(a.Dir); ok {
 			// Its supervisor saw it end: judged as if we had watched.
 			f = r.judge(ex, in, "", a.Dir, events, time.Duration(r.sweep.File.Worker.TimeLimit))
@@ -658,6 +658,9 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 				r.fail(fmt.Errorf("ingesting attempt %d of %s: %w", a.Number, a.Trial, err))
 				return abandoned
 			}
+			if in.refused {
+				terminate(KindProtocol) // it speaks another protocol: nothing it says counts
+			}
 			now := time.Now()
 			if q, ok := p.(Queued); ok && !q.Running() {
 				lastActivity, began = now, now // waiting in a batch queue
@@ -744,6 +747,9 @@ func (r *Runner) judgeEnd(ex Exit, in *ingester, stopReason, dir string, events 
 	}
 	if ex.Kind != "" && stopReason == "" {
 		return verdict(ex, in, stderrTail(filepath.Join(dir, "stderr.log")))
+	}
+	if in.refused {
+		return failed(KindProtocol, in.doneErr, stderrTail(filepath.Join(dir, "stderr.log")))
 	}
 	if !events && exitedZero && stopReason == "" {
 		return ok // report: exit-code
