@@ -37,6 +37,8 @@ type Batch struct {
 	Metrics []Metric
 	Scores  []Score
 	Events  []EventRow
+	// Examples are the per-example statistics of the runner's scores.
+	Examples []ExampleStats
 	// Offset is how many bytes of events.jsonl have been read after it.
 	Offset int64
 	// Attempt fields; zero values leave the stored ones alone.
@@ -66,6 +68,9 @@ func ingest(tx *sql.Tx, attempt int64, b Batch) error {
 			attempt, sc.Step, sc.Split, sc.Metric, v, sc.Source, nf); err != nil {
 			return err
 		}
+	}
+	if err := insertExamples(tx, attempt, b.Examples); err != nil {
+		return err
 	}
 	for _, e := range b.Events {
 		if _, err := tx.Exec(`INSERT INTO events (attempt, t, kind, body) VALUES (?, ?, ?, ?)`, attempt, e.T, e.Kind, e.Body); err != nil {

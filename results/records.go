@@ -20,6 +20,11 @@ type Records struct {
 	// file, per split and metric: the runner's (scored from predictions)
 	// where it has one, else the worker's, at the last step evaluated.
 	Scores []AttemptScore
+	// Examples are, per succeeded attempt of the current file, the
+	// per-example statistics of its latest runner-scored test step (none
+	// for a database older than migration 5 or a command worker's
+	// attempts without predictions).
+	Examples []AttemptExamples
 	// TestMetrics lists, per task, the metric names any attempt has test
 	// scores for (a task without a key reports one of them).
 	TestMetrics map[string][]string
@@ -77,6 +82,9 @@ func (s *Store) Records(ctx context.Context) (*Records, error) {
 		return nil, err
 	}
 	if r.Scores, err = s.latestScores(ctx); err != nil {
+		return nil, err
+	}
+	if r.Examples, err = s.latestExamples(ctx); err != nil {
 		return nil, err
 	}
 	if r.TestMetrics, err = s.testMetrics(ctx); err != nil {

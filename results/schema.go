@@ -140,4 +140,18 @@ CREATE TABLE task_keys (
 );
 ALTER TABLE attempts ADD COLUMN worker TEXT;
 `,
+	// 5: each test example's additive statistics of the runner's score
+	// (tasks/metrics' per-case statistics, a JSON array), so a report can
+	// resample examples for a paired significance test.
+	`
+CREATE TABLE example_stats (
+	attempt INTEGER NOT NULL REFERENCES attempts (id),
+	split   TEXT NOT NULL,
+	step    INTEGER NOT NULL,
+	example TEXT NOT NULL,
+	metric  TEXT NOT NULL,   -- the tasks/metrics metric: bleu, rouge, squad…
+	stats   TEXT NOT NULL,   -- JSON array of numbers
+	PRIMARY KEY (attempt, split, step, example, metric)
+);
+`,
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/tiedlora/tiedlora-sweep/tasks/metrics"
 )
 
 // Example is one normalised example, the unit workers train and evaluate on.
@@ -24,6 +26,35 @@ type Example struct {
 	References []string `json:"references"`
 	Choices    []string `json:"choices,omitempty"`
 	Gold       int      `json:"gold"`
+	// sep is the template's separator that starts each choice; it is not
+	// part of the example's JSON.
+	sep string
+}
+
+// MetricCase is the example as tasks/metrics scores it, without the
+// prediction or the log-likelihoods, which the caller sets. Its choices
+// lose the leading separator: lm-evaluation-harness requests " " + choice
+// but normalises acc_norm by the length of the choice alone.
+func (e Example) MetricCase() metrics.Case {
+	c := metrics.Case{ID: e.ID, References: e.References}
+	if len(e.Choices) == 0 {
+		return c
+	}
+	sep := e.sep
+	if sep == "" && e.Gold >= 0 && e.Gold < len(e.Choices) && len(e.References) == 1 {
+		// Decoded from JSON: the gold choice is the separator then the
+		// gold ending, which References holds.
+		sep, _ = strings.CutSuffix(e.Choices[e.Gold], e.References[0])
+		if sep+e.References[0] != e.Choices[e.Gold] || strings.TrimSpace(sep) != "" {
+			sep = ""
+		}
+	}
+	c.Gold = e.Gold
+	c.Choices = make([]string, len(e.Choices))
+	for i, ch := range e.Choices {
+		c.Choices[i] = strings.TrimPrefix(ch, sep)
+	}
+	return c
 }
 
 // MarshalJSON writes gold only for multiple-choice examples.

@@ -135,6 +135,7 @@ func (t *Template) example(r *record) Example {
 			e.Choices[i] = t.sep + c
 		}
 		e.Gold = r.gold
+		e.sep = t.sep
 		e.Target = e.Choices[r.gold]
 		e.References = []string{r.choices[r.gold]}
 		return e

@@ -117,7 +117,7 @@ func writePredictions(path string, exs []tasks.Example, preds []string, logprobs
 func score(metric string, exs []tasks.Example, preds []string, logprobs [][]float64) (map[string]float64, error) {
 	cases := make([]metrics.Case, len(exs))
 	for i, e := range exs {
-		c := metrics.Case{ID: e.ID, References: e.References, Gold: e.Gold, Choices: e.Choices}
+		c := e.MetricCase()
 		if logprobs != nil {
 			c.Logprobs = logprobs[i]
 		} else {
