@@ -93,12 +93,6 @@ func (t *tailer) close() {
 	}
 }
 
-// Scorer scores a worker's predictions file with the task's references,
-// so every worker is scored by the same code.
-type Scorer interface {
-	ScorePredictions(task *trainer.TaskSpec, split, path string) (map[string]float64, error)
-}
-
 // ingester turns event lines into a results.Batch for one attempt.
 type ingester struct {
 	spec     *trainer.Spec
@@ -259,24 +253,6 @@ func (in *ingester) checkProtocol(b *results.Batch, got int, warn func(string)) 
 	in.refused = true
 	b.DoneStatus = in.done
 	warn(in.doneErr + ": its events are ignored")
-}
-
-func (in *ingester) scorePredictions(b *results.Batch, e *trainer.Event, warn func(string)) {
-	if in.scorer == nil || in.spec.Task == nil {
-		return
-	}
-	path := e.Path
-	if path != "" && path[0] != '/' {
-		path = in.spec.AttemptDir + "/" + path
-	}
-	vals, err := in.scorer.ScorePredictions(in.spec.Task, e.Split, path)
-	if err != nil {
-		warn(fmt.Sprintf("could not score %s: %v", e.Path, err))
-		return
-	}
-	for _, name := range sortedNames(vals) {
-		b.Scores = append(b.Scores, results.Score{Step: e.Step, Split: e.Split, Metric: name, Value: vals[name], Source: "runner"})
-	}
 }
 
 func sortedNames(m map[string]float64) []string {

@@ -7,10 +7,34 @@ import (
 	"os"
 	"sync"
 
+	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/tasks"
 	"github.com/tiedlora/tiedlora-sweep/tasks/metrics"
 	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
+
+// Scorer scores a worker's predictions file with the task's references,
+// so every worker is scored by the same code.
+type Scorer interface {
+	ScorePredictions(task *trainer.TaskSpec, split, path string) (*Scored, error)
+}
+
+// Scored is a predictions file scored: the metric's values and, for the
+// test split, each example's additive statistics (tasks/metrics), which
+// the report resamples for its significance test. Validation is scored at
+// every evaluation and compared with nothing, so its examples are not
+// kept.
+type Scored struct {
+	Values   map[string]float64
+	Examples []results.ExampleStats // Step is left 0 for the caller
+}
+
+// ScoreOptions are the options the runner scores with: ROUGE with the
+// Porter stemmer on, as the paper's scripts do, everything else at the
+// reference tools' defaults. The report converts the stored statistics
+// with the zero Options, which agree with these on everything that acts
+// on summed statistics.
+var ScoreOptions = metrics.Options{Stemmer: true}
 
 // TaskScorer scores predictions files against the task's own references
 // with tasks/metrics, so that every worker is scored by the same code.
@@ -49,8 +73,7 @@ func (s *TaskScorer) examples(ts *trainer.TaskSpec, split string) (map[string]ta
 
 // ScorePredictions scores the predictions in path (a subset of the split's
 // examples is fine: workers may evaluate a sample) with the task's metric.
-// ROUGE is computed with the Porter stemmer on, as the paper's scripts do.
-func (s *TaskScorer) ScorePredictions(ts *trainer.TaskSpec, split, path string) (map[string]float64, error) {
+func (s *TaskScorer) ScorePredictions(ts *trainer.TaskSpec, split, path string) (*Scored, error) {
 	if ts.Metric == "" {
 		return nil, fmt.Errorf("task %s has no metric", ts.Name)
 	}
@@ -77,9 +100,10 @@ func (s *TaskScorer) ScorePredictions(ts *trainer.TaskSpec, split, path string) 
 		if !ok {
 			return nil, fmt.Errorf("%s: no example %q in the %s split of %s", r.Pos(), p.ID, split, ts.Name)
 		}
-		c := metrics.Case{ID: p.ID, References: ex.References, Source: r.Pos()}
+		c := ex.MetricCase()
+		c.Source = r.Pos()
 		if p.ChoiceLogprobs != nil {
-			c.Logprobs, c.Gold, c.Choices = p.ChoiceLogprobs, ex.Gold, ex.Choices
+			c.Logprobs = p.ChoiceLogprobs
 		} else {
 			c.Prediction = *p.Prediction
 		}
@@ -88,9 +112,44 @@ func (s *TaskScorer) ScorePredictions(ts *trainer.TaskSpec, split, path string) 
 	if len(cases) == 0 {
 		return nil, fmt.Errorf("%s: no predictions", path)
 	}
-	res, err := metrics.Score(ts.Metric, cases, metrics.Options{Stemmer: true})
+	if split != tasks.Test {
+		res, err := metrics.Score(ts.Metric, cases, ScoreOptions)
+		if err != nil {
+			return nil, err
+		}
+		return &Scored{Values: res.Values()}, nil
+	}
+	res, stats, err := metrics.ScoreStats(ts.Metric, cases, ScoreOptions)
 	if err != nil {
 		return nil, err
 	}
-	return res.Values(), nil
+	out := &Scored{Values: res.Values(), Examples: make([]results.ExampleStats, len(cases))}
+	for i, c := range cases {
+		out.Examples[i] = results.ExampleStats{Split: split, Example: c.ID, Metric: ts.Metric, Stats: stats[i]}
+	}
+	return out, nil
+}
+
+// scorePredictions scores a predictions event's file into b: the values
+// as runner scores, and the examples' statistics beside them.
+func (in *ingester) scorePredictions(b *results.Batch, e *trainer.Event, warn func(string)) {
+	if in.scorer == nil || in.spec.Task == nil {
+		return
+	}
+	path := e.Path
+	if path != "" && path[0] != '/' {
+		path = in.spec.AttemptDir + "/" + path
+	}
+	sc, err := in.scorer.ScorePredictions(in.spec.Task, e.Split, path)
+	if err != nil {
+		warn(fmt.Sprintf("could not score %s: %v", e.Path, err))
+		return
+	}
+	for _, name := range sortedNames(sc.Values) {
+		b.Scores = append(b.Scores, results.Score{Step: e.Step, Split: e.Split, Metric: name, Value: sc.Values[name], Source: "runner"})
+	}
+	for _, x := range sc.Examples {
+		x.Step = e.Step
+		b.Examples = append(b.Examples, x)
+	}
 }
