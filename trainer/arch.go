@@ -55,6 +55,11 @@ var presets = map[string]Arch{
 		MLP: MLPGelu, Norm: LayerNorm, Positions: Learned, Bias: true, TiedEmbed: true},
 	"go-small": {Vocab: 1024, Hidden: 256, Layers: 6, Heads: 8, KVHeads: 8, FFN: 1024, Context: 128,
 		MLP: MLPGelu, Norm: LayerNorm, Positions: Learned, Bias: true, TiedEmbed: true},
+	// Deep and narrow, so that tying across layers saves what it saves on
+	// the paper's models: TL6 at rank 8 is 16 % of LoRA here (12.5 % on
+	// LLaMA-2 7B with its 32 layers), where go-micro's 2 layers give 53 %.
+	"go-deep": {Vocab: 512, Hidden: 64, Layers: 16, Heads: 4, KVHeads: 4, FFN: 256, Context: 128,
+		MLP: MLPGelu, Norm: LayerNorm, Positions: Learned, Bias: true, TiedEmbed: true},
 }
 
 // PresetNames lists the architecture presets, sorted.

@@ -46,6 +46,7 @@ A usage error exits with status 2.`,
 		newReportCmd(),
 		newCancelCmd(),
 		newExportCmd(),
+		newPretrainCmd(),
 		newVersionCmd(),
 	)
 	// Added now rather than inside Execute, so that their argument

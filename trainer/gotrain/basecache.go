@@ -67,6 +67,9 @@ func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backen
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("cached base model %s: %w", dir, err)
 	}
+	if ShippedBase(r.Key()) {
+		return installShipped(root, dir, r.Key(), be)
+	}
 	// Pretraining happens once per recipe while the trials that need the
 	// base wait on the lock, so it takes every core this process may use
 	// (the CPU affinity mask, which Slurm sets), not only the trial's
@@ -75,19 +78,8 @@ func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backen
 	// and mm); OpenBLAS's kernels round differently by block shape, so
 	// there it depends on the core count, as any OpenBLAS run does.
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(runtime.NumCPU()))
-	docs, err := corpusLines(r)
+	m, tok, err := buildBase(ctx, r, be, progress)
 	if err != nil {
-		return nil, err
-	}
-	tok, err := tokenizer.Train(docs, r.Arch.Vocab)
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.New[float32](r.Arch, be, r.Seed)
-	if err != nil {
-		return nil, err
-	}
-	if err := pretrain(ctx, m, tokenStream(tok, docs), r, progress); err != nil {
 		return nil, err
 	}
 	tmp, err := os.MkdirTemp(root, ".building-")
@@ -105,6 +97,26 @@ func LoadOrPretrain(ctx context.Context, cacheDir string, r Recipe, be mm.Backen
 		return nil, err
 	}
 	return &Base{Model: m, Tok: tok, Dir: dir, Built: true}, nil
+}
+
+// installShipped puts the shipped base of key into the cache, written
+// aside and renamed as a pretrained one is, and loads it.
+func installShipped(root, dir, key string, be mm.Backend) (*Base, error) {
+	tmp, err := os.MkdirTemp(root, ".installing-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if err := copyShipped(key, tmp); err != nil {
+		return nil, err
+	}
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return nil, err
+	}
+	return loadBase(dir, be)
 }
 
 func saveBase(dir string, m *model.Model[float32], tok *tokenizer.BPE, r Recipe) error {
