@@ -367,6 +367,10 @@ func (l *loader) checkMethods() {
 			l.errAt(at+".name", "method name %q is reserved", trainer.AllTied)
 			bad = true
 		}
+		if m.Reference {
+			l.errAt(at+".reference", "method %s: %v", strconv.Quote(m.Name), trainer.ErrReferenceReserved)
+			bad = true
+		}
 		if bad {
 			invalid[m.Name] = true
 		} else {

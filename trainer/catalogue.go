@@ -3,6 +3,7 @@ package trainer
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -35,7 +36,7 @@ func DefaultCatalogue() (*Catalogue, error) {
 	}
 	c := &Catalogue{index: map[string]int{}}
 	for _, m := range file.Methods {
-		if err := c.Add(m); err != nil {
+		if err := c.add(m, true); err != nil {
 			return nil, fmt.Errorf("method catalogue: %w", err)
 		}
 	}
@@ -51,8 +52,19 @@ func (c *Catalogue) Clone() *Catalogue {
 	return out
 }
 
-// Add validates m and adds it, replacing a method of the same name.
-func (c *Catalogue) Add(m Method) error {
+// Add validates m and adds it, replacing a method of the same name. A
+// reference method (no adapter) is refused: only the embedded catalogue's
+// base is one, so a sweep cannot pass an untrained adapter off as a
+// method.
+func (c *Catalogue) Add(m Method) error { return c.add(m, false) }
+
+// ErrReferenceReserved is Add's refusal of a method marked reference.
+var ErrReferenceReserved = errors.New("reference: true is reserved for the built-in base (the frozen model with no adapter)")
+
+func (c *Catalogue) add(m Method, builtin bool) error {
+	if m.Reference && !builtin {
+		return fmt.Errorf("method %q: %w", m.Name, ErrReferenceReserved)
+	}
 	if errs := m.Validate(); len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
@@ -158,7 +170,7 @@ func (c *Catalogue) AllTied() []Method {
 // v per layer, and exactly the given components trained.
 func (c *Catalogue) findPattern(trained map[string]bool) (Method, bool) {
 	for _, m := range c.methods {
-		if !m.A.Tied || !m.B.Tied || m.U.Tied || m.V.Tied {
+		if m.Reference || !m.A.Tied || !m.B.Tied || m.U.Tied || m.V.Tied {
 			continue
 		}
 		match := true

@@ -53,6 +53,9 @@ func CountParams(a Arch, m Method, rank int, targets []string) (Count, error) {
 		r, L := int64(rank), int64(a.Layers)
 		sizes := map[string]int64{"A": ov.mul(r, int64(din)), "B": ov.mul(int64(dout), r), "u": r, "v": int64(dout)}
 		for _, name := range ComponentNames {
+			if m.Reference {
+				break // no adapter: nothing trained, nothing held
+			}
 			comp := m.Component(name)
 			n := sizes[name]
 			if !comp.Tied {

@@ -90,7 +90,7 @@ func TestFormulas(t *testing.T) {
 		for _, r := range []int64{2, 16, 64} {
 			eval := map[string]int64{
 				"4Ldr": 4 * L * d * r, "4dr": 4 * d * r, "3dr": 3 * d * r, "dr": d * r,
-				"L(r+3d)": L * (r + 3*d), "Lr": L * r,
+				"L(r+3d)": L * (r + 3*d), "Lr": L * r, "0": 0,
 			}
 			var want int64
 			for _, term := range strings.Split(m.Formula(), " + ") {
@@ -114,7 +114,8 @@ func TestFormulas(t *testing.T) {
 func TestFormulaStrings(t *testing.T) {
 	want := map[string]string{
 		"lora": "4Ldr", "tl1": "L(r+3d)", "tl2": "dr + L(r+3d)", "tl3": "3dr + L(r+3d)",
-		"tl4": "3dr", "tl5": "4dr", "tl6": "4dr + L(r+3d)", "tl7": "4dr + Lr", "vera": "L(r+3d)",
+		"tl4": "3dr", "tl5": "4dr", "tl6": "4dr + L(r+3d)", "tl7": "4dr + Lr", "vera": "L(r+3d)", "base": "0",
+		"tl6-lora-init": "4dr + L(r+3d)", "tl1-lora-init": "L(r+3d)",
 	}
 	cat := mustCatalogue(t)
 	for name, f := range want {

@@ -22,13 +22,21 @@ type Component struct {
 // Method is an adapter configuration. Workers act on the component flags;
 // the name is a label.
 type Method struct {
-	Name        string    `yaml:"name" json:"name"`
-	Status      string    `yaml:"status" json:"status"`
-	Description string    `yaml:"description" json:"description,omitempty"`
-	A           Component `yaml:"A" json:"A"`
-	B           Component `yaml:"B" json:"B"`
-	U           Component `yaml:"u" json:"u"`
-	V           Component `yaml:"v" json:"v"`
+	Name   string `yaml:"name" json:"name"`
+	Status string `yaml:"status" json:"status"`
+	// Notes says what is verified, by what source, and what is
+	// reconstructed. It is documentation: not in trial IDs (json "-"), so
+	// a better note keeps the trials.
+	Notes       string `yaml:"notes" json:"-"`
+	Description string `yaml:"description" json:"description,omitempty"`
+	// Reference marks the built-in base: no adapter, nothing trained,
+	// ΔW = 0, scored as a reference row. Workers attach nothing and take
+	// no optimizer step. Only the catalogue may set it.
+	Reference bool      `yaml:"reference" json:"reference,omitempty"`
+	A         Component `yaml:"A" json:"A"`
+	B         Component `yaml:"B" json:"B"`
+	U         Component `yaml:"u" json:"u"`
+	V         Component `yaml:"v" json:"v"`
 }
 
 // Statuses of a catalogue entry.
@@ -36,6 +44,8 @@ const (
 	Verified      = "verified"
 	Reconstructed = "reconstructed"
 	Custom        = "custom" // declared in a sweep file
+	// StatusReference is the status of the built-in base (Reference).
+	StatusReference = "reference"
 )
 
 // ComponentNames lists the components in their canonical order.
@@ -165,6 +175,16 @@ func (m *Method) Validate() []FieldError {
 		}
 	}
 	if len(errs) > 0 {
+		return errs
+	}
+	if m.Reference {
+		// The base model: ΔW must be zero and stay zero.
+		if tr := m.Trained(); len(tr) > 0 {
+			errs = append(errs, FieldError{tr[0] + ".train", fmt.Sprintf("a reference method trains nothing, but %s is trained", strings.Join(tr, ", "))})
+		}
+		if len(zeros) == 0 {
+			errs = append(errs, FieldError{"", "a reference method's update must be zero: one of A, B, u, v must have init zeros"})
+		}
 		return errs
 	}
 	switch {

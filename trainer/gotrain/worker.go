@@ -191,10 +191,15 @@ func (w *Worker) run(ctx context.Context) error {
 	if j.h.EvalExamples > 0 && len(val) > j.h.EvalExamples {
 		val = val[:j.h.EvalExamples]
 	}
-	step, err := fineTune(ctx, m, enc(data[tasks.Train]), enc(val), j.h, s.Seed,
-		filepath.Join(s.AttemptDir, "checkpoints"), s.ResumeFrom, w.Events.Emit)
-	if err != nil {
-		return err
+	// A reference method has nothing to train: no optimizer step, no
+	// checkpoint; it is evaluated at step 0 as the base model it is.
+	step := 0
+	if !j.method.Reference {
+		step, err = fineTune(ctx, m, enc(data[tasks.Train]), enc(val), j.h, s.Seed,
+			filepath.Join(s.AttemptDir, "checkpoints"), s.ResumeFrom, w.Events.Emit)
+		if err != nil {
+			return err
+		}
 	}
 	maxNew := j.h.MaxNewTokens
 	if maxNew == 0 {

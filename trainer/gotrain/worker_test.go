@@ -255,3 +255,37 @@ func TestWorkerFailsCleanly(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkerReference: the base method trains nothing: no metric or
+// checkpoint event, a params event with 0 trainable, and both splits
+// evaluated at step 0, as any trial's are.
+func TestWorkerReference(t *testing.T) {
+	s := testSpec(t, t.TempDir(), "syn-squad", "base", 10)
+	evs, err := runWorker(t, s, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range evs {
+		seen[e.Event]++
+		switch e.Event {
+		case "params":
+			if e.Trainable != 0 || e.Total != microArch.BaseParams() {
+				t.Errorf("params: got trainable %d total %d, want 0 and the base's %d", e.Trainable, e.Total, microArch.BaseParams())
+			}
+		case "eval", "predictions":
+			if e.Step != 0 {
+				t.Errorf("%s %s: got step %d, want 0 (nothing trained)", e.Event, e.Split, e.Step)
+			}
+		}
+	}
+	want := map[string]int{"start": 1, "params": 1, "metric": 0, "checkpoint": 0, "eval": 2, "predictions": 2, "done": 1}
+	for kind, n := range want {
+		if seen[kind] != n {
+			t.Errorf("got %d %s events, want %d (all: %v)", seen[kind], kind, n, seen)
+		}
+	}
+	if last := evs[len(evs)-1]; last.Event != "done" || last.Status != "ok" {
+		t.Errorf("last event: got %+v, want done ok", last)
+	}
+}

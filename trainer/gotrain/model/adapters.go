@@ -55,13 +55,17 @@ func targetPlace(a trainer.Arch, target string) (din, dout, off int, err error) 
 // Attach adds the adapters of method m at rank r on targets (nil: the
 // paper's fused QKV) with α = r, so the scale α/r is 1. Tensors are
 // initialised from seed by their init rules; trained ones get gradients.
-// A frozen u or v is the constant of its init and holds no tensor.
+// A frozen u or v is the constant of its init and holds no tensor. A
+// reference method (the base alone) attaches nothing.
 func (m *Model[T]) Attach(meth trainer.Method, rank int, targets []string, seed int64) error {
 	if errs := meth.Validate(); len(errs) > 0 {
 		return fmt.Errorf("method %s: %v", meth.Name, errs)
 	}
 	if rank <= 0 {
 		return fmt.Errorf("rank must be positive, got %d", rank)
+	}
+	if meth.Reference {
+		return nil
 	}
 	if targets == nil {
 		targets = trainer.DefaultTargets

@@ -21,6 +21,12 @@ def catalogue() -> Dict[str, Dict[str, Any]]:
     return {c["method"]["name"]: c["method"] for c in cases()}
 
 
+def adapter_methods() -> Dict[str, Dict[str, Any]]:
+    """The fixture's methods that attach an adapter: all but the reference
+    (the base model alone)."""
+    return {n: m for n, m in catalogue().items() if not m.get("reference")}
+
+
 def arch(name: str) -> Dict[str, Any]:
     for c in cases():
         if c["arch"]["name"] == name:

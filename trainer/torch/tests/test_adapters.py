@@ -9,7 +9,7 @@ import unittest
 import torch
 from torch import nn
 
-from helpers import arch, cases, catalogue
+from helpers import adapter_methods, arch, cases, catalogue
 from tiedlora_worker import adapters as adp
 from tiedlora_worker.model import build
 from tiedlora_worker.spec import Arch, Method
@@ -81,7 +81,7 @@ class TestCounts(unittest.TestCase):
     def test_tied_tensors_once_in_the_optimizer(self) -> None:
         a = Arch.from_json(arch("llama-gqa-tiny"))
         targets = ["q", "k", "v", "o", "gate", "up", "down"]
-        for name, mj in catalogue().items():
+        for name, mj in adapter_methods().items():
             m = Method.from_json(mj)
             with self.subTest(method=name):
                 model = build(a)
@@ -105,7 +105,7 @@ class TestUpdate(unittest.TestCase):
         for a in (self.gpt, self.llama):
             base = build(a)
             want = base(ids)
-            for name, mj in catalogue().items():
+            for name, mj in adapter_methods().items():
                 with self.subTest(arch=a.name, method=name):
                     ad = adp.attach(base, a, Method.from_json(mj), 4, ["qkv", "o", "up", "down"], seed=3)
                     self.assertTrue(torch.equal(base(ids), want), "ΔW ≠ 0 at init")
@@ -114,7 +114,7 @@ class TestUpdate(unittest.TestCase):
 
     def test_gradients_reach_only_trained_components(self) -> None:
         ids = torch.randint(0, 300, (2, 9))
-        for name, mj in catalogue().items():
+        for name, mj in adapter_methods().items():
             m = Method.from_json(mj)
             with self.subTest(method=name):
                 model = build(self.llama)
@@ -137,7 +137,7 @@ class TestUpdate(unittest.TestCase):
 
     def test_fused_update_matches_formula(self) -> None:
         x = torch.randn(5, self.gpt.hidden)
-        for name, mj in catalogue().items():
+        for name, mj in adapter_methods().items():
             with self.subTest(method=name):
                 model = build(self.gpt)
                 base = [blk.attn.c_attn for blk in model.h]
@@ -152,7 +152,7 @@ class TestUpdate(unittest.TestCase):
         a = self.llama
         d, kv = a.hidden, a.kv_dim
         x = torch.randn(2, 4, d)
-        for name, mj in catalogue().items():
+        for name, mj in adapter_methods().items():
             with self.subTest(method=name):
                 model = HFLike(a)
                 base = [(l.self_attn.q_proj, l.self_attn.k_proj, l.self_attn.v_proj) for l in model.model.layers]
@@ -181,3 +181,25 @@ class TestUpdate(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestReference(unittest.TestCase):
+    def test_base_attaches_nothing(self) -> None:
+        a = Arch.from_json(arch("go-micro"))
+        m = Method.from_json(catalogue()["base"])
+        self.assertTrue(m.reference)
+        model = build(a)
+        ids = torch.randint(0, 300, (2, 9))
+        want = model(ids)
+        ad = adp.attach(model, a, m, 4, ["qkv"], seed=1)
+        self.assertEqual(len(ad.sets), 0)
+        self.assertEqual(ad.trainable(), [])
+        self.assertTrue(torch.equal(model(ids), want), "the base changed")
+        got = adp.count(model, ad)
+        self.assertEqual((got["trainable"], got["by_component"]), (0, {c: 0 for c in "ABuv"}))
+
+    def test_reference_that_trains_is_refused(self) -> None:
+        mj = dict(catalogue()["base"])
+        mj["v"] = {**mj["v"], "train": True}
+        with self.assertRaisesRegex(ValueError, "reference method trains nothing"):
+            Method.from_json(mj)

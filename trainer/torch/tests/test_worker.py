@@ -161,3 +161,19 @@ class TestTokenizer(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class TestReferenceWorker(unittest.TestCase):
+    def test_base_takes_no_step_and_is_evaluated(self) -> None:
+        d = tempfile.mkdtemp(prefix="tiedlora-worker-test-")
+        rc, ev = run(spec(d, method="base"))
+        self.assertEqual(rc, 0, ev[-1])
+        kinds = [e["event"] for e in ev if e["event"] != "heartbeat"]
+        self.assertNotIn("metric", kinds)
+        self.assertNotIn("checkpoint", kinds)
+        params = [e for e in ev if e["event"] == "params"][0]
+        self.assertEqual(params["trainable"], 0)
+        preds = [e for e in ev if e["event"] == "predictions"]
+        self.assertEqual([(p["split"], p["step"]) for p in preds], [("validation", 0), ("test", 0)])
+        self.assertEqual([e["step"] for e in ev if e["event"] == "eval"], [0, 0])
+        self.assertEqual(ev[-1], {**ev[-1], "event": "done", "status": "ok"})

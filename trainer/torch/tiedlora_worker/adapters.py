@@ -305,7 +305,8 @@ class Adapters(nn.Module):
 
 def attach(model: nn.Module, arch: Arch, method: Method, rank: int, targets: List[str], seed: int,
            dropout: float = 0.0) -> Adapters:
-    """Freezes the base and adds the method's adapters on the targets."""
+    """Freezes the base and adds the method's adapters on the targets (none
+    for a reference method)."""
     if rank <= 0:
         raise SpecError(f"rank must be positive, got {rank}")
     if len(set(targets)) != len(targets):
@@ -314,6 +315,9 @@ def attach(model: nn.Module, arch: Arch, method: Method, rank: int, targets: Lis
     for p in model.parameters():
         p.requires_grad_(False)
     ad = Adapters()
+    if method.reference:  # the base alone: nothing attached, nothing trained
+        model.tiedlora = ad
+        return ad
     for target in targets:
         din, dout = arch.target_shape(target)
         s = AdapterSet(method, rank, din, dout, arch.layers, seed, target, dropout)

@@ -80,7 +80,9 @@ def run(spec: Spec, emit, stop: threading.Event, examples_dir: str = "") -> None
     train = enc(data["train"])
     tr = Trainer(logits_of, ad, h, spec.seed, tok.pad_id, device, autocast, emit,
                  os.path.join(spec.attempt_dir, "checkpoints"), stop)
-    step = tr.fit(train, enc(limit(data["validation"])), spec.resume_from)
+    # A reference method trains nothing: no optimizer step, no checkpoint;
+    # it is evaluated at step 0 as the base model it is.
+    step = 0 if spec.method.reference else tr.fit(train, enc(limit(data["validation"])), spec.resume_from)
 
     max_new = h.max_new_tokens or max((len(s.answer) for s in train), default=16) + 4
     for split in SPLITS[1:]:

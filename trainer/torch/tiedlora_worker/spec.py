@@ -32,6 +32,9 @@ class Method:
     B: Component
     u: Component
     v: Component
+    # The built-in base (trainer.Method.Reference): no adapter, nothing
+    # trained, no optimizer step.
+    reference: bool = False
 
     def component(self, name: str) -> Component:
         return getattr(self, name)
@@ -44,7 +47,7 @@ class Method:
             if not isinstance(x, dict):
                 raise SpecError(f"method {d.get('name')!r}: component {c} is missing")
             comps[c] = Component(bool(x.get("train", False)), bool(x.get("tied", False)), str(x.get("init", "")))
-        m = Method(name=str(d.get("name", "")), **comps)
+        m = Method(name=str(d.get("name", "")), reference=bool(d.get("reference", False)), **comps)
         m.validate()
         return m
 
@@ -54,6 +57,11 @@ class Method:
         from .inits import parse_init  # local: inits imports torch
 
         zeros = [c for c in COMPONENTS if parse_init(self.component(c).init)[0] == "zeros"]
+        if self.reference:
+            trained = [c for c in COMPONENTS if self.component(c).train]
+            if trained or not zeros:
+                raise SpecError(f"method {self.name}: a reference method trains nothing and its update is zero")
+            return
         if len(zeros) != 1:
             raise SpecError(f"method {self.name}: exactly one of A, B, u, v must start at zero, got {zeros or 'none'}")
         if not self.component(zeros[0]).train:
