@@ -73,6 +73,9 @@ type Cell struct {
 	Done    int `json:"done"`
 	Failed  int `json:"failed"`
 	Running int `json:"running"`
+	// Sig is the paired bootstrap against the baseline at the same rank;
+	// nil for the baseline, or without per-example statistics.
+	Sig *Significance `json:"significance,omitempty"`
 }
 
 // Missing counts the trials that are neither done, failed nor running:
@@ -120,7 +123,24 @@ type Analysis struct {
 	// are left out.
 	Orphans int `json:"orphans"`
 
-	index map[cellKey]*Cell
+	index    map[cellKey]*Cell
+	examples exampleIndex
+}
+
+// HasSignificance reports whether any difference of a cell or a table
+// entry from the baseline was tested.
+func (a *Analysis) HasSignificance() bool {
+	for _, c := range a.Cells {
+		if c.Sig != nil {
+			return true
+		}
+	}
+	for _, t := range a.Tables {
+		if t.HasSignificance() {
+			return true
+		}
+	}
+	return false
 }
 
 // Cell returns the (task, method, rank) cell, or nil.
@@ -144,6 +164,9 @@ func Analyze(recs *results.Records, opt Options) (*Analysis, error) {
 	}
 	a := &Analysis{Sweep: recs.Sweep, Protocol: recs.Protocol, Baseline: opt.Baseline, Epsilon: opt.Epsilon,
 		Orphans: recs.Orphans, index: map[cellKey]*Cell{}}
+	if len(recs.Examples) > 0 {
+		a.examples = newExampleIndex(recs.Examples)
+	}
 	if opt.Protocol != nil {
 		a.Protocol = *opt.Protocol
 	}
@@ -184,6 +207,11 @@ func Analyze(recs *results.Records, opt Options) (*Analysis, error) {
 				a.finishCell(c, recs.Cells, varying)
 				a.Cells = append(a.Cells, c)
 			}
+		}
+	}
+	for _, c := range a.Cells {
+		if c.Method != a.Baseline {
+			c.Sig = a.significance(metrics[c.Task], c, a.index[cellKey{c.Task, a.Baseline, c.Rank}])
 		}
 	}
 	a.Stability = a.stability()

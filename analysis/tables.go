@@ -27,6 +27,21 @@ type Entry struct {
 	Delta    float64 `json:"delta"`
 	DeltaPct float64 `json:"delta_pct"`
 	Best     bool    `json:"best"`
+	// Sig is the paired bootstrap of the entry against the baseline's
+	// entry; nil for the baseline, or without per-example statistics.
+	Sig *Significance `json:"significance,omitempty"`
+}
+
+// HasSignificance reports whether any entry of the table was tested.
+func (t Table) HasSignificance() bool {
+	for _, r := range t.Rows {
+		for _, e := range r.Entries {
+			if e.Sig != nil {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Has reports whether the entry has a test score.
@@ -54,6 +69,12 @@ func (a *Analysis) table(rank int) Table {
 				e.Delta = e.Cell.Test.Mean - base.Cell.Test.Mean
 				if base.Cell.Test.Mean != 0 {
 					e.DeltaPct = 100 * e.Delta / math.Abs(base.Cell.Test.Mean)
+				}
+				if t.Rows[i].Method != a.Baseline {
+					e.Sig = e.Cell.Sig
+					if e.Cell.Rank != base.Cell.Rank {
+						e.Sig = a.significance(task, e.Cell, base.Cell)
+					}
 				}
 			}
 			if best < 0 || better(task.Goal, e.Cell.Test.Mean, t.Rows[best].Entries[j].Cell.Test.Mean) {

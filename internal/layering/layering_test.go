@@ -25,7 +25,7 @@ var allowed = map[string][]string{
 	"results/fixture": {"results", "trainer"},
 	"sweeps":          {"trainer", "tasks", "tasks/metrics"},
 	"results":         {},
-	"analysis":        {"results"},
+	"analysis":        {"results", "tasks/metrics"},
 	"plots":           {"analysis", "results"},
 	"runner":          {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
 }
