@@ -16,8 +16,10 @@ func newMethodsCmd() *cobra.Command {
 		Long: `List the method catalogue: for each adapter component (A, B, u, v)
 whether it is trained or frozen, tied across layers or per layer, and its
 initialisation; the trainable-parameter formula for a fused-QKV target
-(d hidden size, L layers, r rank); and whether the configuration is
-verified in the paper or public code, or reconstructed.`,
+(d hidden size, L layers, r rank); and its status: verified in the paper or
+public code, reconstructed, or the reference (the base model alone). Under
+the table, each method's notes say what is verified, by what source, and
+what is reconstructed (the pattern, the init).`,
 		Args: cobra.NoArgs,
 		RunE: runMethods,
 	}
@@ -28,6 +30,8 @@ verified in the paper or public code, or reconstructed.`,
 
 type methodRow struct {
 	trainer.Method
+	// Notes is trainer.Method.Notes, which trial IDs leave out.
+	Notes   string `json:"notes,omitempty"`
 	Formula string `json:"formula"`
 }
 
@@ -46,7 +50,7 @@ func runMethods(cmd *cobra.Command, _ []string) error {
 	}
 	rows := make([]methodRow, len(ms))
 	for i, m := range ms {
-		rows[i] = methodRow{m, m.Formula()}
+		rows[i] = methodRow{m, m.Notes, m.Formula()}
 	}
 	out := cmd.OutOrStdout()
 	if v.GetBool("json") {
@@ -55,8 +59,24 @@ func runMethods(cmd *cobra.Command, _ []string) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "METHOD\tSTATUS\tA\tB\tu\tv\tTRAINABLE")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Status,
-			component(r.A), component(r.B), component(r.U), component(r.V), r.Formula)
+		a, b, u, v := component(r.A), component(r.B), component(r.U), component(r.V)
+		if r.Reference {
+			a, b, u, v = "-", "-", "-", "-" // no adapter at all
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Name, r.Status, a, b, u, v, r.Formula)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The notes are long: one line each under the table keeps it readable.
+	fmt.Fprintln(out, "\nStatus, what is verified and by what source:")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, r := range rows {
+		note := r.Notes
+		if note == "" {
+			note = r.Description
+		}
+		fmt.Fprintf(tw, "  %s\t%s\n", r.Name, note)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -34,6 +34,7 @@ type paramsReport struct {
 	Model   trainer.Arch `json:"model"`
 	Method  string       `json:"method"`
 	Status  string       `json:"status"`
+	Notes   string       `json:"notes,omitempty"`
 	Formula string       `json:"formula"`
 	Rank    int          `json:"rank"`
 	Targets []string     `json:"targets"`
@@ -77,7 +78,7 @@ func runParams(cmd *cobra.Command, _ []string) error {
 	if err != nil {
 		return badInput(err)
 	}
-	rep := paramsReport{Model: arch, Method: m.Name, Status: m.Status, Formula: m.Formula(), Rank: rank, Targets: targets, Count: c}
+	rep := paramsReport{Model: arch, Method: m.Name, Status: m.Status, Notes: m.Notes, Formula: m.Formula(), Rank: rank, Targets: targets, Count: c}
 	rep.PercentOfLoRA, rep.PercentOfBase = sig4(c.PercentOfLoRA), sig4(c.PercentOfBase)
 	out := cmd.OutOrStdout()
 	if v.GetBool("json") {
@@ -86,12 +87,18 @@ func runParams(cmd *cobra.Command, _ []string) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "model\t%s (d=%d, L=%d, heads %d/%d kv, %s base parameters)\n", arch.Name, arch.Hidden, arch.Layers, arch.Heads, arch.KVHeads, groupDigits(c.Base))
 	fmt.Fprintf(tw, "method\t%s (%s), per fused-QKV target: %s\n", m.Name, m.Status, m.Formula())
+	if m.Notes != "" {
+		fmt.Fprintf(tw, "status\t%s\n", m.Notes)
+	}
 	fmt.Fprintf(tw, "rank\t%d on %s\n", rank, strings.Join(targets, ", "))
 	var parts []string
 	for _, comp := range trainer.ComponentNames {
 		if n := c.ByComponent[comp]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%s %s", comp, groupDigits(n)))
 		}
+	}
+	if m.Reference {
+		parts = []string{"the base model alone, no adapter"}
 	}
 	fmt.Fprintf(tw, "trainable\t%s\t(%s)\n", groupDigits(c.Trainable), strings.Join(parts, ", "))
 	fmt.Fprintf(tw, "of LoRA\t%s\t(LoRA: %s)\n", percent(c.PercentOfLoRA), groupDigits(c.LoRA))
