@@ -15,10 +15,18 @@ func protocolText(a *analysis.Analysis) string {
 	if metric == "" {
 		metric = "primary metric of the task"
 	}
-	return fmt.Sprintf("For each task, method, rank and seed, the hyper-parameters with the best %s (goal: %s) on the %s split were selected; "+
+	s := fmt.Sprintf("For each task, method, rank and seed, the hyper-parameters with the best %s (goal: %s) on the %s split were selected; "+
 		"the tables report their test score: mean ± sample standard deviation over seeds, with a 95 %% bootstrap interval "+
 		"(%d resamples) in the CSV files. Scores are those computed by the runner from predictions when present, else the worker's, at the last step evaluated.",
 		metric, a.Protocol.Goal, a.Protocol.Split, analysis.BootstrapResamples)
+	if a.HasSignificance() {
+		s += fmt.Sprintf(" Where the runner stored each test example's statistics, a method's difference from %s is tested with a paired bootstrap "+
+			"(%d resamples): each resample draws the seeds both have and the test examples both have, with replacement and the same draw for both, "+
+			"scores each seed from the drawn examples and averages over the drawn seeds; the share of resamples in which the method beats %s "+
+			"(ties count one half) is reported, and a share of at least %s %% or at most %s %% marks the difference %s, beyond noise.",
+			a.Baseline, analysis.SignificanceResamples, a.Baseline, percent(100*analysis.SignificanceLevel), percent(100*(1-analysis.SignificanceLevel)), sigMark)
+	}
+	return s
 }
 
 func (t totals) String() string {

@@ -125,7 +125,7 @@ func Write(dir string, in Input, opt Options) (*Summary, error) {
 	sort.Strings(w.files)
 	var head strings.Builder
 	best := rep.Tables[0]
-	fmt.Fprintf(&head, "%s\n%s\n\n", best.Title(), best.caption("*"))
+	fmt.Fprintf(&head, "%s\n%s\n\n", best.Title(), best.caption("*", false))
 	if err := best.WriteText(&head); err != nil {
 		return nil, err
 	}
