@@ -38,6 +38,10 @@ type axisDef struct {
 	// partial: some of the file's values were refused, so counts and
 	// matches against this axis would only echo those errors.
 	partial bool
+	// derived: a default computed per trial from another axis (from), not
+	// crossed: values are only what it takes, for plans.
+	derived *derivedHParam
+	from    int
 }
 
 // rule is one exclude entry: a trial matching every clause is left out.
@@ -132,6 +136,21 @@ func (l *loader) buildAxes() {
 			if !seenH[name] {
 				add(&axisDef{name: name, values: []any{defs[name]}, implicit: true})
 			}
+		}
+		for _, d := range derivedHParams[f.Worker.Kind] {
+			from := s.axisIndex(d.from)
+			if seenH[d.name] || from < 0 {
+				continue
+			}
+			a := &axisDef{name: d.name, implicit: true, derived: &d, from: from}
+			seen := map[int64]bool{}
+			for _, v := range s.axes[from].values {
+				if x, ok := v.(int64); ok && !seen[x/d.div] {
+					seen[x/d.div] = true
+					a.values = append(a.values, x/d.div)
+				}
+			}
+			add(a)
 		}
 	}
 	a := &axisDef{name: AxisSeed, path: "seeds"}
@@ -266,6 +285,9 @@ func (l *loader) buildGroups() {
 			case ai < 0:
 				l.errAt(indexPath(at, i), "zip: no axis %q%s; axes: %s", name, didYouMean(name, s.axisNames()), strings.Join(s.axisNames(), ", "))
 				continue
+			case s.axes[ai].derived != nil:
+				l.errAt(indexPath(at, i), "zip: %s is not set in the file (its default is %s); give its values under hparams", name, s.axes[ai].derived.Formula())
+				continue
 			case s.axes[ai].implicit:
 				l.errAt(indexPath(at, i), "zip: %s is not set in the file; give its values under hparams", name)
 				continue
@@ -284,8 +306,12 @@ func (l *loader) buildGroups() {
 		}
 	}
 	// Groups in axis order: a zip group stands where its first axis does.
+	// A derived default follows its axis and crosses nothing.
 	placed := map[int]bool{}
 	for ai := range s.axes {
+		if s.axes[ai].derived != nil {
+			continue
+		}
 		g := group[ai]
 		if g == 0 {
 			s.groups = append(s.groups, []int{ai})
@@ -327,6 +353,10 @@ func (l *loader) buildExclude() {
 				continue
 			}
 			a := s.axes[ai]
+			if a.derived != nil {
+				l.errAt(p+"#key", "exclude: %s is not set in the file (its default is %s of each trial); give its values under hparams", name, a.derived.Formula())
+				continue
+			}
 			match := make([]bool, len(a.values))
 			for _, v := range m[name].Values {
 				found := false
@@ -534,11 +564,17 @@ func (s *Sweep) Trials() []Trial {
 		buf = append(buf[:0], `{"hparams":{`...)
 		for i, ai := range hAxes {
 			a := s.axes[ai]
-			t.HParams[i] = HParamValue{a.name, a.values[idx[ai]]}
 			if i > 0 {
 				buf = append(buf, ',')
 			}
 			buf = append(buf, hKeys[i]...)
+			if d := a.derived; d != nil {
+				x := s.axes[a.from].values[idx[a.from]].(int64) / d.div
+				t.HParams[i] = HParamValue{a.name, x}
+				buf = strconv.AppendInt(buf, x, 10)
+				continue
+			}
+			t.HParams[i] = HParamValue{a.name, a.values[idx[ai]]}
 			buf = append(buf, a.frags[idx[ai]]...)
 		}
 		buf = append(buf, '}')

@@ -53,16 +53,18 @@ func hparamsFor(worker string) map[string]hparamRule {
 
 // defaultHParams fills in what a sweep file leaves out, per worker, so that
 // a trial is fully resolved (and its ID changes when a default does).
+// Early stopping is off (patience 0) by default: the best tensors by
+// validation loss are kept anyway, and a short run would stop on noise.
 var defaultHParams = map[string]map[string]any{
 	WorkerGo: {
-		"lr": 1e-3, "steps": int64(300), "batch_size": int64(16), "grad_accum": int64(1), "warmup": int64(30),
+		"lr": 1e-3, "steps": int64(300), "batch_size": int64(16), "grad_accum": int64(1),
 		"weight_decay": 0.0, "grad_clip": 1.0, "eval_every": int64(100), "checkpoint_every": int64(100),
-		"patience": int64(10), "dropout": 0.0,
+		"patience": int64(0), "dropout": 0.0,
 	},
 	WorkerTorch: {
-		"lr": 1e-4, "steps": int64(1000), "batch_size": int64(8), "grad_accum": int64(1), "warmup": int64(100),
+		"lr": 1e-4, "steps": int64(1000), "batch_size": int64(8), "grad_accum": int64(1),
 		"weight_decay": 0.0, "grad_clip": 1.0, "eval_every": int64(200), "checkpoint_every": int64(200),
-		"patience": int64(10), "dropout": 0.0, "max_seq_len": int64(512),
+		"patience": int64(0), "dropout": 0.0, "max_seq_len": int64(512),
 	},
 }
 
@@ -103,4 +105,24 @@ func (r hparamRule) check(v any) (any, error) {
 		return int64(x), nil
 	}
 	return x, nil
+}
+
+// derivedHParam is a default that scales with another hyper-parameter of
+// the same trial: value = the other's value / div (integer division).
+type derivedHParam struct {
+	name, from string
+	div        int64
+}
+
+// Formula is how plans and docs write it: "steps/20".
+func (d derivedHParam) Formula() string { return fmt.Sprintf("%s/%d", d.from, d.div) }
+
+// derivedHParams are the defaults that scale with the run: a warm-up of a
+// fixed 30 steps is most of an 80-step run. The Go trainer warms up for
+// steps/20 (docs/gotrain.md); the PyTorch worker's 100 of its 1000 default
+// steps is steps/10 (docs/torch.md). The workers derive the same value
+// when a spec leaves warmup out.
+var derivedHParams = map[string][]derivedHParam{
+	WorkerGo:    {{name: "warmup", from: "steps", div: 20}},
+	WorkerTorch: {{name: "warmup", from: "steps", div: 10}},
 }

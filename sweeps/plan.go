@@ -23,6 +23,9 @@ type AxisInfo struct {
 	Name    string `json:"name"`
 	Values  []any  `json:"values"`
 	Default bool   `json:"default,omitempty"`
+	// Derived is how a default that scales with the run is computed
+	// ("steps/20"); Values are then the values it takes.
+	Derived string `json:"derived,omitempty"`
 }
 
 // GridDim is one crossing dimension of a plan.
@@ -40,7 +43,8 @@ type Totals struct {
 	// MinTrainable and MaxTrainable bound the per-trial budget.
 	MinTrainable int64 `json:"min_trainable,omitempty"`
 	MaxTrainable int64 `json:"max_trainable,omitempty"`
-	// Steps is the sum of the trials' optimizer steps, a cost estimate.
+	// Steps is the sum of the trials' optimizer steps, a cost estimate
+	// (a reference method's trials take none).
 	Steps int64 `json:"steps,omitempty"`
 }
 
@@ -53,7 +57,11 @@ func (s *Sweep) Plan() Plan {
 	}
 	full := 1
 	for _, a := range s.axes {
-		p.Axes = append(p.Axes, AxisInfo{Name: a.name, Values: a.values, Default: a.implicit})
+		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit}
+		if a.derived != nil {
+			info.Derived = a.derived.Formula()
+		}
+		p.Axes = append(p.Axes, info)
 	}
 	for _, g := range s.groups {
 		dim := GridDim{Size: len(s.axes[g[0]].values)}
@@ -67,6 +75,7 @@ func (s *Sweep) Plan() Plan {
 	t := &p.Totals
 	t.Trials = len(p.Trials)
 	t.Excluded = full - t.Trials
+	counted := false
 	for i := range p.Trials {
 		tr := &p.Trials[i]
 		if tr.Task != nil {
@@ -83,14 +92,15 @@ func (s *Sweep) Plan() Plan {
 		}
 		if tr.Params != nil {
 			n := tr.Params.Trainable
-			if t.MinTrainable == 0 || n < t.MinTrainable {
-				t.MinTrainable = n
+			if !counted || n < t.MinTrainable {
+				t.MinTrainable = n // base's 0 is a minimum too
 			}
 			t.MaxTrainable = max(t.MaxTrainable, n)
+			counted = true
 		}
-		if v, ok := tr.HParam("steps"); ok {
+		if v, ok := tr.HParam("steps"); ok && (tr.Method == nil || !tr.Method.Reference) {
 			if n, ok := v.(int64); ok {
-				t.Steps += n
+				t.Steps += n // a reference method takes no step
 			}
 		}
 	}

@@ -143,18 +143,18 @@ class Arch:
 @dataclass
 class HParams:
     """The fine-tuning recipe; defaults are the sweep loader's for the torch
-    worker (sweeps/hparams.go)."""
+    worker (sweeps/hparams.go): warmup scales with the run, steps // 10."""
 
     lr: float = 1e-4
     steps: int = 1000
     batch_size: int = 8
     grad_accum: int = 1
-    warmup: int = 100
+    warmup: int = 100  # steps // 10 when the spec gives none
     weight_decay: float = 0.0
     grad_clip: float = 1.0
     eval_every: int = 200
     checkpoint_every: int = 200
-    patience: int = 10
+    patience: int = 0
     dropout: float = 0.0
     max_seq_len: int = 512
     eval_examples: int = 200
@@ -177,6 +177,8 @@ class HParams:
                 setattr(h, k, int(v))
             else:
                 setattr(h, k, float(v))
+        if "warmup" not in d:
+            h.warmup = h.steps // 10
         checks = [
             (h.lr > 0, "lr must be positive"), (h.steps >= 0, "steps must not be negative"),
             (h.batch_size > 0, "batch_size must be positive"), (h.grad_accum > 0, "grad_accum must be positive"),
