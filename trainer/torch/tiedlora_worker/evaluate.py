@@ -15,6 +15,16 @@ from .data import IGNORE, Example, Seq, batch
 Logits = Callable[[torch.Tensor], torch.Tensor]
 
 
+def eval_examples(split: str, exs: List[Example], cap: int) -> List[Example]:
+    """The examples a split is evaluated on. eval_examples (cap > 0) caps the
+    validation split, evaluated at every evaluation; the test split is always
+    scored whole, since the report compares methods on it example by
+    example."""
+    if split == "validation" and cap > 0:
+        return exs[:cap]
+    return exs
+
+
 def token_loss(logits: torch.Tensor, targets: torch.Tensor) -> "tuple[torch.Tensor, int]":
     """Summed cross-entropy over the target positions, and their number."""
     n = int((targets != IGNORE).sum())

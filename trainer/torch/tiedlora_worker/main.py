@@ -18,7 +18,7 @@ from . import PROTOCOL
 from . import adapters as adp
 from . import loading
 from .data import SPLITS, encode, load_examples
-from .evaluate import choice_logprobs, generate, mean_loss, write_predictions
+from .evaluate import choice_logprobs, eval_examples, generate, mean_loss, write_predictions
 from .events import EventWriter, Heartbeat
 from .provenance import provenance
 from .spec import Spec, SpecError, load_spec
@@ -71,9 +71,6 @@ def run(spec: Spec, emit, stop: threading.Event, examples_dir: str = "") -> None
     def enc(exs):
         return [encode(tok, e.prompt, e.target, max_len) for e in exs]
 
-    def limit(exs):
-        return exs[: h.eval_examples] if h.eval_examples > 0 else exs
-
     def logits_of(ids: torch.Tensor) -> torch.Tensor:
         return loading.logits_of(model, kind, ids)
 
@@ -82,11 +79,12 @@ def run(spec: Spec, emit, stop: threading.Event, examples_dir: str = "") -> None
                  os.path.join(spec.attempt_dir, "checkpoints"), stop)
     # A reference method trains nothing: no optimizer step, no checkpoint;
     # it is evaluated at step 0 as the base model it is.
-    step = 0 if spec.method.reference else tr.fit(train, enc(limit(data["validation"])), spec.resume_from)
+    val = eval_examples("validation", data["validation"], h.eval_examples)
+    step = 0 if spec.method.reference else tr.fit(train, enc(val), spec.resume_from)
 
     max_new = h.max_new_tokens or max((len(s.answer) for s in train), default=16) + 4
     for split in SPLITS[1:]:
-        exs = limit(data.get(split) or [])
+        exs = eval_examples(split, data.get(split) or [], h.eval_examples)
         if not exs:
             continue
         if stop.is_set():
