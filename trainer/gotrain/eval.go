@@ -132,3 +132,14 @@ func score(metric string, exs []tasks.Example, preds []string, logprobs [][]floa
 	}
 	return res.Values(), nil
 }
+
+// evalExamples is what a split is evaluated on: eval_examples (limit > 0)
+// caps the validation split, evaluated at every evaluation; the test split
+// is always scored whole, since the report compares methods on it example
+// by example.
+func evalExamples(split string, exs []tasks.Example, limit int) []tasks.Example {
+	if split == tasks.Validation && limit > 0 && len(exs) > limit {
+		return exs[:limit]
+	}
+	return exs
+}

@@ -187,10 +187,7 @@ func (w *Worker) run(ctx context.Context) error {
 		}
 		return out
 	}
-	val := data[tasks.Validation]
-	if j.h.EvalExamples > 0 && len(val) > j.h.EvalExamples {
-		val = val[:j.h.EvalExamples]
-	}
+	val := evalExamples(tasks.Validation, data[tasks.Validation], j.h.EvalExamples)
 	// A reference method has nothing to train: no optimizer step, no
 	// checkpoint; it is evaluated at step 0 as the base model it is.
 	step := 0
@@ -209,12 +206,9 @@ func (w *Worker) run(ctx context.Context) error {
 		maxNew += 4
 	}
 	for _, split := range []string{tasks.Validation, tasks.Test} {
-		exs := data[split]
+		exs := evalExamples(split, data[split], j.h.EvalExamples)
 		if len(exs) == 0 {
 			continue
-		}
-		if j.h.EvalExamples > 0 && len(exs) > j.h.EvalExamples {
-			exs = exs[:j.h.EvalExamples]
 		}
 		if err := ctx.Err(); err != nil {
 			return err
