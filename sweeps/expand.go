@@ -42,6 +42,9 @@ type axisDef struct {
 	// crossed: values are only what it takes, for plans.
 	derived *derivedHParam
 	from    int
+	// perMethod: the values of each method (by_method; ByMethodDefault
+	// for the others); values is then their union.
+	perMethod map[string][]any
 }
 
 // rule is one exclude entry: a trial matching every clause is left out.
@@ -109,24 +112,22 @@ func (l *loader) buildAxes() {
 		}
 		seenH[h.Name] = true
 		a := &axisDef{name: h.Name, path: at, partial: l.broken(at)}
+		if h.PerMethod {
+			if l.perMethodAxis(h, a, r, ok) {
+				add(a)
+				l.restrictByMethod(a, len(s.axes)-1)
+			}
+			continue
+		}
 		if len(h.Axis.Values) == 0 {
 			if !a.partial {
 				l.errAt(at, "hparams.%s is empty; give at least one value", h.Name)
 			}
 			continue
 		}
-		for i, v := range h.Axis.Values {
-			if ok {
-				x, err := r.check(v)
-				if err != nil {
-					l.errAt(l.valuePath(at, h.Axis.item(i)), "hparams.%s: %v", h.Name, err)
-					a.partial = true
-					continue
-				}
-				v = x
-			}
-			a.values = append(a.values, v)
-		}
+		var bad bool
+		a.values, bad = l.hparamValues(h.Name, at, h.Axis, r, ok)
+		a.partial = a.partial || bad
 		l.checkDuplicates(a)
 		add(a)
 	}
@@ -158,6 +159,124 @@ func (l *loader) buildAxes() {
 	add(a)
 	l.buildGroups()
 	l.buildExclude()
+}
+
+// hparamValues checks a hyper-parameter's values (when its rule is known)
+// and returns them as the worker receives them; partial says some were
+// refused.
+func (l *loader) hparamValues(name, at string, ax Axis, r hparamRule, known bool) (values []any, partial bool) {
+	for i, v := range ax.Values {
+		if known {
+			x, err := r.check(v)
+			if err != nil {
+				l.errAt(l.valuePath(at, ax.item(i)), "hparams.%s: %v", name, err)
+				partial = true
+				continue
+			}
+			v = x
+		}
+		values = append(values, v)
+	}
+	return values, partial
+}
+
+// perMethodAxis checks a hyper-parameter given per method (by_method) and
+// makes its axis the union of the lists, in file order; false when no
+// axis can be made. Which values each method takes is a.perMethod, applied
+// by restrictByMethod.
+func (l *loader) perMethodAxis(h HParam, a *axisDef, r hparamRule, known bool) bool {
+	s := l.s
+	at := a.path
+	bm := at + ".by_method"
+	if s.axisIndex(AxisMethod) < 0 {
+		if !l.broken("methods") && !l.broken(bm) {
+			l.errAt(bm+"#key", "hparams.%s.by_method: the sweep has no methods to give values for", h.Name)
+		}
+		return false
+	}
+	var names []string
+	for _, m := range s.Methods {
+		names = append(names, m.Name)
+	}
+	lists := h.ByMethod
+	if h.Axis.Set {
+		lists = append([]MethodAxis{{Method: ByMethodDefault, Axis: h.Axis}}, lists...)
+	}
+	a.perMethod = map[string][]any{}
+	given := map[string]bool{}
+	seen := map[string]bool{}
+	for _, ml := range lists {
+		p := bm + "." + ml.Method
+		given[ml.Method] = true
+		if ml.Method != ByMethodDefault && !contains(names, ml.Method) {
+			if !l.broken("methods") {
+				l.errAt(p+"#key", "hparams.%s.by_method: method %q is not among the sweep's methods%s; methods: %s", h.Name, ml.Method,
+					didYouMean(ml.Method, names), strings.Join(names, ", "))
+			}
+			a.partial = true
+			continue
+		}
+		if len(ml.Axis.Values) == 0 {
+			if !l.broken(p) {
+				l.errAt(p, "hparams.%s.by_method.%s is empty; give at least one value", h.Name, ml.Method)
+			}
+			a.partial = true
+			continue
+		}
+		values, bad := l.hparamValues(h.Name, p, ml.Axis, r, known)
+		a.partial = a.partial || bad
+		l.checkDuplicates(&axisDef{name: h.Name, path: p, values: values})
+		a.perMethod[ml.Method] = values
+		for _, v := range values {
+			if k := valueKey(v); !seen[k] {
+				seen[k] = true
+				a.values = append(a.values, v)
+			}
+		}
+	}
+	if !given[ByMethodDefault] {
+		var missing []string
+		for _, n := range names {
+			if !given[n] {
+				missing = append(missing, n)
+			}
+		}
+		if len(missing) > 0 && !l.broken(bm) {
+			l.errAt(bm+"#key", "hparams.%s.by_method: no values for %s and no default; give %s a list or add default: [...]", h.Name,
+				strings.Join(missing, ", "), map[bool]string{true: "it", false: "them"}[len(missing) == 1])
+			a.partial = true
+		}
+	}
+	return len(a.values) > 0
+}
+
+// restrictByMethod leaves out the combinations of each method with the
+// values of axis ai that its list (or the default) does not hold.
+func (l *loader) restrictByMethod(a *axisDef, ai int) {
+	s := l.s
+	mi := s.axisIndex(AxisMethod)
+	for m, meth := range s.Methods {
+		allowed, ok := a.perMethod[meth.Name]
+		if !ok {
+			allowed = a.perMethod[ByMethodDefault]
+		}
+		keep := map[string]bool{}
+		for _, v := range allowed {
+			keep[valueKey(v)] = true
+		}
+		drop := make([]bool, len(a.values))
+		some := false
+		for vi, v := range a.values {
+			drop[vi] = !keep[valueKey(v)]
+			some = some || drop[vi]
+		}
+		if !some {
+			continue
+		}
+		only := make([]bool, len(s.Methods))
+		only[m] = true
+		s.restrict = append(s.restrict, rule{{axis: mi, match: only}, {axis: ai, match: drop}})
+	}
 }
 
 // valuePath is where the i-th value of an axis is: its list item, or the
@@ -284,6 +403,9 @@ func (l *loader) buildGroups() {
 			switch {
 			case ai < 0:
 				l.errAt(indexPath(at, i), "zip: no axis %q%s; axes: %s", name, didYouMean(name, s.axisNames()), strings.Join(s.axisNames(), ", "))
+				continue
+			case s.axes[ai].perMethod != nil:
+				l.errAt(indexPath(at, i), "zip: hparams.%s has values per method (by_method); it cannot be zipped", name)
 				continue
 			case s.axes[ai].derived != nil:
 				l.errAt(indexPath(at, i), "zip: %s is not set in the file (its default is %s); give its values under hparams", name, s.axes[ai].derived.Formula())
@@ -440,6 +562,11 @@ func (s *Sweep) each(fn func(idx []int)) {
 }
 
 func (s *Sweep) excluded(idx []int) bool {
+	for _, r := range s.restrict {
+		if r[0].match[idx[r[0].axis]] && r[1].match[idx[r[1].axis]] {
+			return true
+		}
+	}
 	for _, r := range s.exclude {
 		all := true
 		for _, c := range r {

@@ -40,6 +40,9 @@ type Sweep struct {
 	axes    []*axisDef
 	groups  [][]int // axis indices that vary together
 	exclude []rule
+	// restrict leaves out what per-method hyper-parameter lists do not
+	// hold: each rule is (method, values of one axis).
+	restrict []rule
 }
 
 // HasModel reports whether the sweep names a base model, so that trials

@@ -26,6 +26,9 @@ type AxisInfo struct {
 	// Derived is how a default that scales with the run is computed
 	// ("steps/20"); Values are then the values it takes.
 	Derived string `json:"derived,omitempty"`
+	// ByMethod are the values of each method when the file gives them
+	// per method ("default" for the others); Values are their union.
+	ByMethod map[string][]any `json:"by_method,omitempty"`
 }
 
 // GridDim is one crossing dimension of a plan.
@@ -57,7 +60,7 @@ func (s *Sweep) Plan() Plan {
 	}
 	full := 1
 	for _, a := range s.axes {
-		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit}
+		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit, ByMethod: a.perMethod}
 		if a.derived != nil {
 			info.Derived = a.derived.Formula()
 		}

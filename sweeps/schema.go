@@ -284,7 +284,7 @@ func (a *Axis) decodeRange(d *decoder, n *yaml.Node, path string) {
 		case "step":
 			r.Step = val
 		default:
-			d.errorf(k, "unknown key %q in range %s%s", key, path, didYouMean(key, []string{"from", "to", "step"}))
+			d.errorf(k, "unknown key %q in range %s%s", key, path, didYouMean(key, []string{"from", "to", "step", "by_method"}))
 		}
 	})
 	if r.From == nil || r.To == nil {
@@ -328,7 +328,22 @@ func (a *Axis) decodeRange(d *decoder, n *yaml.Node, path string) {
 type HParam struct {
 	Name string
 	Axis Axis
+	// PerMethod: the file gives the values per method (by_method).
+	// ByMethod holds each method's list in file order, and Axis the
+	// default list (Axis.Set false when there is none).
+	PerMethod bool
+	ByMethod  []MethodAxis
 }
+
+// MethodAxis is one method's values of a hyper-parameter.
+type MethodAxis struct {
+	Method string
+	Axis   Axis
+}
+
+// ByMethodDefault is the by_method key of the values for the methods
+// without a list of their own.
+const ByMethodDefault = "default"
 
 // HParams are the hyper-parameter axes in file order.
 type HParams []HParam
@@ -343,11 +358,70 @@ func (h *HParams) decodeNode(d *decoder, n *yaml.Node, path string) {
 		var a Axis
 		d.pos[p] = posOf(val)
 		before := len(d.errs)
-		a.decodeNode(d, val, p)
+		hp := HParam{Name: key}
+		if byMethodNode(val) != nil {
+			hp.PerMethod = true
+			hp.decodeByMethod(d, val, p)
+		} else {
+			a.decodeNode(d, val, p)
+			hp.Axis = a
+		}
 		if len(d.errs) > before {
 			d.markBad(p)
 		}
-		*h = append(*h, HParam{Name: key, Axis: a})
+		*h = append(*h, hp)
+	})
+}
+
+// byMethodNode is the value of a mapping's by_method key, or nil.
+func byMethodNode(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Kind == yaml.ScalarNode && n.Content[i].Value == "by_method" {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// decodeByMethod reads {by_method: {default: axis, <method>: axis, …}}.
+func (h *HParam) decodeByMethod(d *decoder, n *yaml.Node, path string) {
+	for n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	d.mappingPairs(n, path, func(key string, k, val *yaml.Node) {
+		if key != "by_method" {
+			d.errorf(k, "unknown key %q in %s: with by_method, every value list is under it (default: [...], <method>: [...])", key, path)
+			return
+		}
+		bm := path + ".by_method"
+		d.pos[bm+"#key"] = posOf(k)
+		d.pos[bm] = posOf(val)
+		if isNull(val) {
+			d.errorf(val, "%s: want a mapping of method names to values, got nothing", bm)
+			return
+		}
+		d.mappingPairs(val, bm, func(m string, mk, mv *yaml.Node) {
+			p := bm + "." + m
+			d.pos[p+"#key"] = posOf(mk)
+			d.pos[p] = posOf(mv)
+			var a Axis
+			before := len(d.errs)
+			a.decodeNode(d, mv, p)
+			if len(d.errs) > before {
+				d.markBad(p)
+			}
+			if m == ByMethodDefault {
+				h.Axis = a
+			} else {
+				h.ByMethod = append(h.ByMethod, MethodAxis{Method: m, Axis: a})
+			}
+		})
 	})
 }
 
