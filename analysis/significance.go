@@ -79,11 +79,12 @@ func toStats(xs [][]float64) []metrics.Stats {
 	return out
 }
 
-// pairedSide is one method's statistics, per paired seed and paired
-// example.
+// pairedSide is one method's statistics over the paired seeds and
+// examples: stats[seed][example*width+j] is statistic j of an example.
 type pairedSide struct {
 	metric string
-	stats  [][]metrics.Stats // [seed][example]
+	width  int
+	stats  [][]float64
 }
 
 // significance runs the paired bootstrap of cell c against base on task's
@@ -129,23 +130,32 @@ func (a *Analysis) significance(task TaskMetrics, c, base *Cell) *Significance {
 		return nil
 	}
 	slices.Sort(ids)
-	side := func(xs []*results.AttemptExamples) pairedSide {
-		p := pairedSide{metric: xs[0].Metric, stats: make([][]metrics.Stats, len(xs))}
+	side := func(xs []*results.AttemptExamples) (pairedSide, bool) {
+		p := pairedSide{metric: xs[0].Metric, width: len(xs[0].Stats[0]), stats: make([][]float64, len(xs))}
 		for k, x := range xs {
 			pos := make(map[string]int, len(x.IDs))
 			for i, id := range x.IDs {
 				pos[id] = i
 			}
-			p.stats[k] = make([]metrics.Stats, len(ids))
-			for i, id := range ids {
-				p.stats[k][i] = x.Stats[pos[id]]
+			p.stats[k] = make([]float64, 0, len(ids)*p.width)
+			for _, id := range ids {
+				st := x.Stats[pos[id]]
+				if len(st) != p.width {
+					return p, false
+				}
+				p.stats[k] = append(p.stats[k], st...)
 			}
 		}
-		return p
+		return p, true
+	}
+	x, ok1 := side(mine)
+	y, ok2 := side(theirs)
+	if !ok1 || !ok2 {
+		return nil
 	}
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%d", c.Task, c.Method, c.Rank, base.Method, base.Rank)
-	share, ok := pairedBootstrap(side(mine), side(theirs), key, task.Goal, SignificanceResamples, rand.New(rand.NewPCG(significanceSeed, h.Sum64())))
+	share, ok := pairedBootstrap(x, y, len(ids), key, task.Goal, SignificanceResamples, rand.New(rand.NewPCG(significanceSeed, h.Sum64())))
 	if !ok {
 		return nil
 	}
@@ -155,16 +165,22 @@ func (a *Analysis) significance(task TaskMetrics, c, base *Cell) *Significance {
 
 // pairedBootstrap returns the share of n resamples in which x beats y on
 // key (ties count one half); false when a resample cannot be scored.
-func pairedBootstrap(x, y pairedSide, key, goal string, n int, rng *rand.Rand) (float64, bool) {
-	seeds, examples := len(x.stats), len(x.stats[0])
-	drawn := make([]int, examples) // how often each example is drawn
-	sumX := make(metrics.Stats, len(x.stats[0][0]))
-	sumY := make(metrics.Stats, len(y.stats[0][0]))
+func pairedBootstrap(x, y pairedSide, examples int, key, goal string, n int, rng *rand.Rand) (float64, bool) {
+	seeds := len(x.stats)
+	drawn := make([]float64, examples) // how often each example is drawn
+	sumX, sumY := make(metrics.Stats, x.width), make(metrics.Stats, y.width)
+	// A seed drawn twice in a resample is scored once.
+	scored := make([]bool, seeds)
+	valX, valY := make([]float64, seeds), make([]float64, seeds)
 	score := func(p pairedSide, seed int, sum metrics.Stats) (float64, bool) {
 		clear(sum)
+		row := p.stats[seed]
 		for e, k := range drawn {
-			for range k {
-				sum.Add(p.stats[seed][e])
+			if k == 0 {
+				continue
+			}
+			for j, v := range row[e*p.width : (e+1)*p.width] {
+				sum[j] += k * v
 			}
 		}
 		v, err := metrics.StatsValues(p.metric, sum, scoreStatsOptions)
@@ -176,19 +192,24 @@ func pairedBootstrap(x, y pairedSide, key, goal string, n int, rng *rand.Rand) (
 	wins := 0.0
 	for range n {
 		clear(drawn)
+		clear(scored)
 		for range examples {
 			drawn[rng.IntN(examples)]++
 		}
 		var mx, my float64
 		for range seeds {
 			s := rng.IntN(seeds)
-			vx, ok1 := score(x, s, sumX)
-			vy, ok2 := score(y, s, sumY)
-			if !ok1 || !ok2 {
-				return 0, false
+			if !scored[s] {
+				var ok1, ok2 bool
+				valX[s], ok1 = score(x, s, sumX)
+				valY[s], ok2 = score(y, s, sumY)
+				if !ok1 || !ok2 {
+					return 0, false
+				}
+				scored[s] = true
 			}
-			mx += vx
-			my += vy
+			mx += valX[s]
+			my += valY[s]
 		}
 		mx /= float64(seeds)
 		my /= float64(seeds)
