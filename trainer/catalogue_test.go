@@ -8,7 +8,7 @@ import (
 
 // TestAuthorsInit: tl1…tl7 start as the authors' VeraAdapter does (A, B
 // N(0, 1); u at 1; v the zero-start factor, or B when v is frozen at 1),
-// and each tlN-lora-init keeps the pattern with the LoRA-style start.
+// and each tlN-kaiming keeps the pattern with the LoRA-style start.
 func TestAuthorsInit(t *testing.T) {
 	cat := mustCatalogue(t)
 	tests := []struct {
@@ -22,9 +22,9 @@ func TestAuthorsInit(t *testing.T) {
 		{"tl5", "normal:1", "zeros", "ones", "ones"},
 		{"tl6", "normal:1", "normal:1", "ones", "zeros"},
 		{"tl7", "normal:1", "zeros", "ones", "ones"},
-		{"tl1-lora-init", "kaiming-uniform", "kaiming-uniform", "ones", "zeros"},
-		{"tl3-lora-init", "kaiming-uniform", "zeros", "ones", "ones"},
-		{"tl6-lora-init", "kaiming-uniform", "zeros", "ones", "ones"},
+		{"tl1-kaiming", "kaiming-uniform", "kaiming-uniform", "ones", "zeros"},
+		{"tl3-kaiming", "kaiming-uniform", "zeros", "ones", "ones"},
+		{"tl6-kaiming", "kaiming-uniform", "zeros", "ones", "ones"},
 		{"lora", "kaiming-uniform", "zeros", "ones", "ones"},
 		{"vera", "kaiming-uniform-relu", "kaiming-uniform-relu", "const:0.1", "zeros"},
 	}
@@ -43,7 +43,7 @@ func TestAuthorsInit(t *testing.T) {
 	for i := 1; i <= 7; i++ {
 		name := string(rune('0' + i))
 		m, _ := cat.Lookup("tl" + name)
-		v, _ := cat.Lookup("tl" + name + "-lora-init")
+		v, _ := cat.Lookup("tl" + name + "-kaiming")
 		if m.Pattern() != v.Pattern() || !m.A.Tied || !m.B.Tied {
 			t.Errorf("tl%s: got pattern %s, variant %s; want the same, A and B tied", name, m.Pattern(), v.Pattern())
 		}

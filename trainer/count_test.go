@@ -115,7 +115,7 @@ func TestFormulaStrings(t *testing.T) {
 	want := map[string]string{
 		"lora": "4Ldr", "tl1": "L(r+3d)", "tl2": "dr + L(r+3d)", "tl3": "3dr + L(r+3d)",
 		"tl4": "3dr", "tl5": "4dr", "tl6": "4dr + L(r+3d)", "tl7": "4dr + Lr", "vera": "L(r+3d)", "base": "0",
-		"tl6-lora-init": "4dr + L(r+3d)", "tl1-lora-init": "L(r+3d)",
+		"tl6-kaiming": "4dr + L(r+3d)", "tl1-kaiming": "L(r+3d)",
 	}
 	cat := mustCatalogue(t)
 	for name, f := range want {

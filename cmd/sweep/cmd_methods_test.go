@@ -25,7 +25,7 @@ func TestMethodsStatus(t *testing.T) {
 		{"vera", "verified (HF PEFT 0.12"},
 		{"tl1", "pattern: reconstructed (the paper's Table 1 unread); init: authors' code"},
 		{"tl6", "pattern: verified (paper; NeMo VeraAdapter); init: authors' code (VeraAdapter defaults)"},
-		{"tl6-lora-init", "init: LoRA-style"},
+		{"tl6-kaiming", "init: LoRA-style"},
 		{"base", "reference: the frozen base model, no adapter"},
 	}
 	_, notes, ok := strings.Cut(out, "Status, what is verified and by what source:\n")
