@@ -18,7 +18,7 @@ from unittest import mock
 
 import torch
 
-from helpers import catalogue, read_events, spec
+from helpers import adapter_methods, catalogue, read_events, spec
 from make_tiny_hf import arch_of, make
 from test_adapters import randomise, reference_delta
 from tiedlora_worker import adapters as adp
@@ -102,7 +102,7 @@ class HFCase(unittest.TestCase):
 class TestHFAdapters(HFCase):
     def test_update_matches_formula_module_by_module(self) -> None:
         for kind in ("llama", "gpt2"):
-            for name, mj in catalogue().items():
+            for name, mj in adapter_methods().items():
                 with self.subTest(model=kind, method=name):
                     model, a = self.load(kind)
                     table = modules(kind, a)
@@ -128,7 +128,7 @@ class TestHFAdapters(HFCase):
             model, a = self.load(kind)
             with torch.no_grad():
                 want = model(input_ids=ids).logits
-            for name, mj in catalogue().items():
+            for name, mj in adapter_methods().items():
                 with self.subTest(model=kind, method=name):
                     ad = adp.attach(model, a, Method.from_json(mj), 4, TARGETS[kind], seed=3)
                     with torch.no_grad():
@@ -138,7 +138,7 @@ class TestHFAdapters(HFCase):
 
     def test_params_equal_the_analytic_count(self) -> None:
         for kind in ("llama", "gpt2"):
-            for name, mj in catalogue().items():
+            for name, mj in adapter_methods().items():
                 with self.subTest(model=kind, method=name):
                     model, a = self.load(kind)
                     m = Method.from_json(mj)
@@ -183,7 +183,7 @@ class TestHFAdapters(HFCase):
 
     def test_frozen_parts_get_no_gradient(self) -> None:
         for kind in ("llama", "gpt2"):
-            for name, mj in catalogue().items():
+            for name, mj in adapter_methods().items():
                 with self.subTest(model=kind, method=name):
                     model, a = self.load(kind)
                     m = Method.from_json(mj)
