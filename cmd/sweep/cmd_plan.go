@@ -106,6 +106,9 @@ func printPlan(out io.Writer, p sweeps.Plan) error {
 	for _, a := range p.Axes {
 		_, builtin := axisPlural[a.Name]
 		switch {
+		case a.Default && a.Derived != "":
+			// It follows each trial's own values (warmup=steps/20).
+			defaults = append(defaults, a.Name+"="+a.Derived)
 		case a.Default:
 			defaults = append(defaults, fmt.Sprintf("%s=%v", a.Name, a.Values[0]))
 		case len(a.Values) > 1 && !builtin:

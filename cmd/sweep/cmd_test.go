@@ -120,7 +120,7 @@ func TestMethodsJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rows); err != nil {
 		t.Fatal(err)
 	}
-	if len(rows) != 9 || rows[6].Name != "tl6" || rows[6].Formula != "4dr + L(r+3d)" || rows[6].Status != "verified" {
+	if len(rows) != 17 || rows[6].Name != "tl6" || rows[6].Formula != "4dr + L(r+3d)" || rows[6].Status != "verified" {
 		t.Errorf("got %+v", rows)
 	}
 }
