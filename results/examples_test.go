@@ -2,7 +2,6 @@ package results
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"testing"
 )
@@ -14,11 +13,7 @@ import (
 // again replaces it.
 func TestRecordsExamples(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "sweep.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTest(t)
 	rows := []TrialRow{
 		{ID: "a", Task: "squad", Method: "lora", Rank: 8, Seed: 1, HParams: `{}`, Config: "{}"},
 		{ID: "b", Task: "squad", Method: "vera", Rank: 8, Seed: 1, HParams: `{}`, Config: "{}"},

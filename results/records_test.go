@@ -4,7 +4,6 @@ import (
 	"context"
 	"maps"
 	"math"
-	"path/filepath"
 	"testing"
 )
 
@@ -55,11 +54,7 @@ func TestSyncStoresResolved(t *testing.T) {
 // and orphaned trials are left out.
 func TestRecordsLatestScores(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(filepath.Join(t.TempDir(), "sweep.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTest(t)
 	rows := []TrialRow{
 		{ID: "a", Task: "squad", Method: "lora", Rank: 8, Seed: 1, HParams: `{"lr":0.1}`, Config: "{}"},
 		{ID: "b", Task: "squad", Method: "lora", Rank: 8, Seed: 1, HParams: `{"lr":0.2}`, Config: "{}"},
