@@ -59,3 +59,19 @@ func loadWrite(ctx context.Context, s Source, dir string, opt Options) (*Summary
 	}
 	return Write(dir, in, opt)
 }
+
+// writeFixture writes a fixture sweep of options o into a new temporary
+// folder and opens it for reading until the test ends.
+func writeFixture(tb testing.TB, o fixture.Options) *results.Store {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "sweep.db")
+	if err := fixture.Write(context.Background(), path, o); err != nil {
+		tb.Fatal(err)
+	}
+	s, err := results.OpenReader(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { s.Close() })
+	return s
+}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/results/fixture"
 )
 
@@ -16,21 +15,11 @@ import (
 // from the baseline, compared with the reviewed copies in
 // testdata/golden-sig (the plain fixture's goldens have no trace of it).
 func TestGoldenSignificance(t *testing.T) {
-	ctx := context.Background()
-	tmp := t.TempDir()
-	path := filepath.Join(tmp, "sweep.db")
 	o := fixture.Small
 	o.Examples = 200
-	if err := fixture.Write(ctx, path, o); err != nil {
-		t.Fatal(err)
-	}
-	s, err := results.OpenReader(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	dir := filepath.Join(tmp, "report")
-	if _, err := loadWrite(ctx, s, dir, Options{Formats: []string{FormatHTML, FormatMD, FormatCSV, FormatTeX}}); err != nil {
+	s := writeFixture(t, o)
+	dir := filepath.Join(t.TempDir(), "report")
+	if _, err := loadWrite(context.Background(), s, dir, Options{Formats: []string{FormatHTML, FormatMD, FormatCSV, FormatTeX}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"report.md", "results.csv", "table-best.csv", "table-r8.csv", "table-best.tex"} {
