@@ -37,7 +37,10 @@ func openFixture(t testing.TB) *results.Store {
 			return
 		}
 		fixturePath = filepath.Join(fixtureDir, "sweep.db")
-		fixtureErr = fixture.Write(context.Background(), fixturePath, fixture.Small)
+		if fixtureErr = fixture.Write(context.Background(), fixturePath, fixture.Small); fixtureErr == nil {
+			// trials.csv has wall times: a fixed clock keeps it golden.
+			fixtureErr = fixture.PinTimes(fixturePath)
+		}
 	})
 	if fixtureErr != nil {
 		t.Fatal(fixtureErr)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/trialframe"
 )
 
 // Source is what a report reads from a sweep's store, all before it
@@ -12,10 +13,12 @@ import (
 type Source interface {
 	Records(ctx context.Context) (*results.Records, error)
 	Curves(ctx context.Context, reqs []results.CurveRequest) (map[int64]results.Curves, error)
+	TrialResults(ctx context.Context) (*results.TrialResults, error)
 }
 
-// Load reads a sweep's records, analyses them and reads the curves the
-// report draws: everything Write needs.
+// Load reads a sweep's records, analyses them, reads the curves the
+// report draws and the per-trial frame of trials.csv: everything Write
+// needs.
 func Load(ctx context.Context, src Source, opt analysis.Options) (Input, error) {
 	recs, err := src.Records(ctx)
 	if err != nil {
@@ -29,5 +32,9 @@ func Load(ctx context.Context, src Source, opt analysis.Options) (Input, error) 
 	if err != nil {
 		return Input{}, err
 	}
-	return Input{Analysis: a, Curves: curves}, nil
+	tr, err := src.TrialResults(ctx)
+	if err != nil {
+		return Input{}, err
+	}
+	return Input{Analysis: a, Curves: curves, Trials: trialframe.New(tr)}, nil
 }

@@ -12,8 +12,11 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/go-gota/gota/dataframe"
+
 	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/trialframe"
 )
 
 // Formats a report can write.
@@ -51,11 +54,14 @@ type Summary struct {
 	Headline string
 }
 
-// Input is what a report renders: a finished analysis and the curves of
-// its representatives (results.Store.Curves of a.CurveRequests()).
+// Input is what a report renders: a finished analysis, the curves of its
+// representatives (results.Store.Curves of a.CurveRequests()) and the
+// per-trial frame (trialframe.New), written as trials.csv when it has
+// columns.
 type Input struct {
 	Analysis *analysis.Analysis
 	Curves   map[int64]results.Curves
+	Trials   dataframe.DataFrame
 }
 
 // Write renders a finished analysis into dir. It reads nothing but its
@@ -99,6 +105,9 @@ func Write(dir string, in Input, opt Options) (*Summary, error) {
 		w.with("results.csv", func(f *os.File) error { return writeResultsCSV(f, a) })
 		w.with("stability.csv", func(f *os.File) error { return writeStabilityCSV(f, a) })
 		w.with("fronts.csv", func(f *os.File) error { return writeFrontsCSV(f, a) })
+		if in.Trials.Ncol() > 0 {
+			w.with("trials.csv", func(f *os.File) error { return trialframe.WriteCSV(f, in.Trials) })
+		}
 		for _, t := range rep.Tables {
 			w.with(t.Slug()+".csv", func(f *os.File) error { return t.WriteCSV(f) })
 		}

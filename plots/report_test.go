@@ -48,7 +48,7 @@ func read(t *testing.T, path string) string {
 // of the fixture sweep with the reviewed copies in testdata/golden.
 func TestGolden(t *testing.T) {
 	dir := fixtureReport(t)
-	for _, name := range []string{"report.md", "results.csv", "stability.csv", "fronts.csv", "table-best.csv", "table-r8.csv", "table-best.tex", "table-r8.tex"} {
+	for _, name := range []string{"report.md", "results.csv", "stability.csv", "fronts.csv", "table-best.csv", "table-r8.csv", "table-best.tex", "table-r8.tex", "trials.csv"} {
 		t.Run(name, func(t *testing.T) {
 			got := read(t, filepath.Join(dir, name))
 			golden := filepath.Join("testdata", "golden", name)

@@ -154,4 +154,42 @@ CREATE TABLE example_stats (
 	PRIMARY KEY (attempt, split, step, example, metric)
 );
 `,
+	// 6: views for readers with their own SQL (pandas, sqlite3;
+	// docs/results-frame.md): each succeeded attempt's latest score per
+	// split and metric, and one row per trial of the current file, as
+	// Store.TrialResults reads them. No window functions, so that an old
+	// sqlite3 still reads the schema.
+	`
+CREATE VIEW trial_scores AS
+SELECT a.trial AS trial, s.attempt AS attempt, s.split AS split, s.metric AS metric,
+	s.value AS value, s.nonfinite AS nonfinite, s.step AS step, s.source AS source
+FROM scores s JOIN attempts a ON a.id = s.attempt JOIN trials t ON t.id = a.trial
+WHERE a.status = 'succeeded' AND t.in_file = 1 AND (s.value IS NOT NULL OR s.nonfinite IS NOT NULL)
+	AND NOT EXISTS (
+		SELECT 1 FROM scores o WHERE o.attempt = s.attempt AND o.split = s.split AND o.metric = s.metric
+			AND (o.value IS NOT NULL OR o.nonfinite IS NOT NULL)
+			AND ((o.source = 'runner') > (s.source = 'runner')
+				OR ((o.source = 'runner') = (s.source = 'runner') AND o.step > s.step)));
+CREATE VIEW trial_results AS
+SELECT t.id AS trial, t.task AS task, t.method AS method, t.rank AS rank, t.seed AS seed,
+	t.hparams AS hparams, t.trainable AS trainable, t.state AS state,
+	(SELECT count(*) FROM attempts n WHERE n.trial = t.id) AS attempts,
+	a.id AS attempt, k.metric AS metric,
+	(SELECT v.value FROM trial_scores v WHERE v.attempt = a.id AND v.split = 'validation' AND v.metric = k.metric) AS validation,
+	(SELECT v.value FROM trial_scores v WHERE v.attempt = a.id AND v.split = 'test' AND v.metric = k.metric) AS test,
+	a.last_step AS steps,
+	round((julianday(a.ended) - julianday(a.started)) * 86400, 3) AS wall_s
+FROM trials t
+LEFT JOIN attempts a ON a.id = (
+	SELECT b.id FROM attempts b WHERE b.trial = t.id ORDER BY b.status = 'succeeded' DESC, b.number DESC LIMIT 1)
+LEFT JOIN (
+	SELECT tk.task AS task, coalesce(
+		(SELECT value_key FROM task_keys WHERE sweep = (SELECT max(id) FROM sweeps) AND task = tk.task),
+		(SELECT s.metric FROM scores s JOIN attempts x ON x.id = s.attempt JOIN trials y ON y.id = x.trial
+			WHERE y.task = tk.task AND s.split = 'test' ORDER BY s.metric = 'loss', s.metric LIMIT 1)) AS metric
+	FROM (SELECT DISTINCT task FROM trials WHERE in_file = 1) tk
+) k ON k.task = t.task
+WHERE t.in_file = 1
+ORDER BY t.rowid;
+`,
 }

@@ -27,7 +27,7 @@ func TestReport(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	dir := filepath.Join(filepath.Dir(db), "report") // beside the database by default
-	for _, want := range []string{"wrote 9 files to " + dir, filepath.Join(dir, "index.html"), "255 of 270 trials done, 6 failed, 9 missing",
+	for _, want := range []string{"wrote 10 files to " + dir, filepath.Join(dir, "index.html"), "255 of 270 trials done, 6 failed, 9 missing",
 		"Each method at its best rank\n", "*: the best of each task"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("got\n%s\nwant it to contain %q", out, want)
@@ -37,7 +37,7 @@ func TestReport(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^ *lora +[0-9.]+ ± [0-9.]+\* r=`).MatchString(out) {
 		t.Errorf("got\n%s\nwant the best-rank table with a lora row", out)
 	}
-	for _, f := range []string{"index.html", "report.md", "results.csv", "table-best.tex", "table-r8.tex"} {
+	for _, f := range []string{"index.html", "report.md", "results.csv", "trials.csv", "table-best.tex", "table-r8.tex"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}

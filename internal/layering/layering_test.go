@@ -26,7 +26,8 @@ var allowed = map[string][]string{
 	"sweeps":          {"trainer", "tasks", "tasks/metrics"},
 	"results":         {},
 	"analysis":        {"results", "tasks/metrics"},
-	"plots":           {"analysis", "results"},
+	"trialframe":      {"results"},
+	"plots":           {"analysis", "results", "trialframe"},
 	"runner":          {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
 }
 
