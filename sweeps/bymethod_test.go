@@ -3,6 +3,7 @@ package sweeps
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -15,23 +16,34 @@ func TestByMethodExpansion(t *testing.T) {
 		name string
 		text string
 		want []string // "method lr" per trial, in plan order
+		// excluded: trials the exclude rules remove; what per-method
+		// lists leave out is not counted.
+		excluded int
 	}{
 		{"default and lists", "methods: [lora, tl1, vera]\nhparams:\n  lr:\n    by_method:\n      default: [1e-3, 3e-3, 1e-2]\n      tl1: [1e-2, 3e-2, 1e-1]\n      vera: [1e-2, 3e-2, 1e-1]\n",
-			[]string{"lora 0.001", "lora 0.003", "lora 0.01", "tl1 0.01", "tl1 0.03", "tl1 0.1", "vera 0.01", "vera 0.03", "vera 0.1"}},
+			[]string{"lora 0.001", "lora 0.003", "lora 0.01", "tl1 0.01", "tl1 0.03", "tl1 0.1", "vera 0.01", "vera 0.03", "vera 0.1"}, 0},
 		{"every method its own", "methods: [lora, tl6]\nhparams:\n  lr: {by_method: {lora: [1e-3], tl6: [1e-2, 3e-2]}}\n",
-			[]string{"lora 0.001", "tl6 0.01", "tl6 0.03"}},
+			[]string{"lora 0.001", "tl6 0.01", "tl6 0.03"}, 0},
 		{"a single value and a range", "methods: [lora, base]\nhparams:\n  lr: {by_method: {default: {from: 0.001, to: 0.003, step: 0.001}, base: 0.001}}\n",
-			[]string{"lora 0.001", "lora 0.002", "lora 0.003", "base 0.001"}},
+			[]string{"lora 0.001", "lora 0.002", "lora 0.003", "base 0.001"}, 0},
 		{"crossed with another axis", "methods: [lora, tl5]\nhparams:\n  lr: {by_method: {default: [1e-3], tl5: [1e-2, 1e-1]}}\n  steps: [10, 20]\n",
-			[]string{"lora 0.001 10", "lora 0.001 20", "tl5 0.01 10", "tl5 0.01 20", "tl5 0.1 10", "tl5 0.1 20"}},
+			[]string{"lora 0.001 10", "lora 0.001 20", "tl5 0.01 10", "tl5 0.01 20", "tl5 0.1 10", "tl5 0.1 20"}, 0},
 		{"with an exclude rule", "methods: [lora, tl5]\nhparams:\n  lr: {by_method: {default: [1e-3, 1e-2], tl5: [1e-2, 1e-1]}}\nexclude: [{method: tl5, lr: 0.1}]\n",
-			[]string{"lora 0.001", "lora 0.01", "tl5 0.01"}},
-		{"all-tied names", "methods: [all-tied]\nhparams:\n  lr: {by_method: {default: [1e-2], tl6: [1e-3]}}\n", nil},
+			[]string{"lora 0.001", "lora 0.01", "tl5 0.01"}, 1},
+		{"all-tied names", "methods: [all-tied]\nhparams:\n  lr: {by_method: {default: [1e-2], tl6: [1e-3]}}\n", nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := mustParse(t, head+tt.text)
 			p := s.Plan()
+			if p.Totals.Excluded != tt.excluded {
+				t.Errorf("got %d excluded, want %d", p.Totals.Excluded, tt.excluded)
+			}
+			for _, d := range p.Grid {
+				if per := slices.Contains(d.Axes, "lr"); d.PerMethod != per {
+					t.Errorf("got %v per method %v, want %v (only lr is given per method)", d.Axes, d.PerMethod, per)
+				}
+			}
 			var got []string
 			for _, tr := range p.Trials {
 				lr, _ := tr.HParam("lr")

@@ -525,7 +525,11 @@ func (l *loader) checkCombinations() {
 // each calls fn with the value index of every axis, for every trial that
 // no exclude rule removes, in a stable order (the last group varies
 // fastest). fn must not keep idx.
-func (s *Sweep) each(fn func(idx []int)) {
+func (s *Sweep) each(fn func(idx []int)) { s.walk(s.excluded, fn) }
+
+// walk calls fn for every combination of the axes' values that skip does
+// not leave out, in each's order.
+func (s *Sweep) walk(skip func(idx []int) bool, fn func(idx []int)) {
 	if len(s.groups) == 0 {
 		return
 	}
@@ -544,7 +548,7 @@ func (s *Sweep) each(fn func(idx []int)) {
 				idx[ai] = point[g]
 			}
 		}
-		if !s.excluded(idx) {
+		if !skip(idx) {
 			fn(idx)
 		}
 		g := len(point) - 1
@@ -562,11 +566,22 @@ func (s *Sweep) each(fn func(idx []int)) {
 }
 
 func (s *Sweep) excluded(idx []int) bool {
+	return s.restricted(idx) || s.ruledOut(idx)
+}
+
+// restricted says a combination pairs a method with a value its own list
+// (by_method) does not have: not a trial of the grid at all.
+func (s *Sweep) restricted(idx []int) bool {
 	for _, r := range s.restrict {
 		if r[0].match[idx[r[0].axis]] && r[1].match[idx[r[1].axis]] {
 			return true
 		}
 	}
+	return false
+}
+
+// ruledOut says one of the file's exclude rules removes a combination.
+func (s *Sweep) ruledOut(idx []int) bool {
 	for _, r := range s.exclude {
 		all := true
 		for _, c := range r {

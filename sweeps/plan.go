@@ -34,12 +34,18 @@ type AxisInfo struct {
 // GridDim is one crossing dimension of a plan.
 type GridDim struct {
 	Axes []string `json:"axes"`
-	Size int      `json:"size"`
+	// Size is the number of values; with PerMethod, of their union.
+	Size int `json:"size"`
+	// PerMethod says an axis of the dimension is given per method
+	// (by_method): each method crosses only its own values.
+	PerMethod bool `json:"per_method,omitempty"`
 }
 
 // Totals sums a plan up.
 type Totals struct {
-	Trials   int            `json:"trials"`
+	Trials int `json:"trials"`
+	// Excluded counts the trials the file's exclude rules remove (what
+	// per-method lists leave out was never a trial).
 	Excluded int            `json:"excluded"`
 	ByTask   map[string]int `json:"by_task,omitempty"`
 	ByMethod map[string]int `json:"by_method,omitempty"`
@@ -58,7 +64,6 @@ func (s *Sweep) Plan() Plan {
 		a := s.Arch
 		p.Model = &a
 	}
-	full := 1
 	for _, a := range s.axes {
 		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit, ByMethod: a.perMethod}
 		if a.derived != nil {
@@ -70,14 +75,15 @@ func (s *Sweep) Plan() Plan {
 		dim := GridDim{Size: len(s.axes[g[0]].values)}
 		for _, ai := range g {
 			dim.Axes = append(dim.Axes, s.axes[ai].name)
+			dim.PerMethod = dim.PerMethod || s.axes[ai].perMethod != nil
 		}
 		p.Grid = append(p.Grid, dim)
-		full *= dim.Size
 	}
 	p.Trials = s.Trials()
 	t := &p.Totals
 	t.Trials = len(p.Trials)
-	t.Excluded = full - t.Trials
+	s.walk(s.restricted, func([]int) { t.Excluded++ })
+	t.Excluded -= t.Trials
 	counted := false
 	for i := range p.Trials {
 		tr := &p.Trials[i]

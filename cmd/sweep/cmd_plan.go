@@ -101,6 +101,11 @@ func printPlan(out io.Writer, p sweeps.Plan) error {
 		if len(names) > 1 {
 			label = "(" + strings.Join(names, ", ") + ")"
 		}
+		if d.PerMethod {
+			// Each method crosses only its own values: no one count.
+			dims = append(dims, label+" by method")
+			continue
+		}
 		dims = append(dims, fmt.Sprintf("%d %s", d.Size, label))
 	}
 	for _, a := range p.Axes {
