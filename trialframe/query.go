@@ -24,7 +24,7 @@ func queryErrorf(format string, args ...any) error {
 
 // Query narrows a frame: Where filters the rows (Parse's language), Sort
 // orders them by columns (a leading - for descending), Columns picks the
-// columns to keep (nil keeps all).
+// columns to keep (none: all).
 type Query struct {
 	Where   string
 	Sort    []string
@@ -56,7 +56,7 @@ func (q Query) Apply(df dataframe.DataFrame) (dataframe.DataFrame, error) {
 			return df, df.Err
 		}
 	}
-	if q.Columns != nil {
+	if len(q.Columns) > 0 {
 		var cols []string
 		seen := map[string]bool{}
 		for _, c := range q.Columns {

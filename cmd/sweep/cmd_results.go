@@ -69,12 +69,10 @@ func runResults(cmd *cobra.Command, args []string) error {
 	df := trialframe.New(tr)
 	q := trialframe.Query{Where: v.GetString("where"), Sort: v.GetStringSlice("sort"), Columns: v.GetStringSlice("columns")}
 	switch {
-	case len(q.Columns) == 1 && q.Columns[0] == "all":
+	case slices.Equal(q.Columns, []string{"all"}):
 		q.Columns = nil
 	case len(q.Columns) == 0 && (format == trialframe.FormatTable || format == trialframe.FormatMD):
-		q.Columns = trialframe.DefaultColumns(df)
-	case len(q.Columns) == 0:
-		q.Columns = nil
+		q.Columns = trialframe.DefaultColumns(df) // what fits a screen or a page
 	}
 	df, err = q.Apply(df)
 	if errors.Is(err, trialframe.ErrQuery) {
