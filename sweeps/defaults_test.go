@@ -98,3 +98,17 @@ func TestDerivedDefaultNotAnAxis(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroMeansAll: eval_examples 0 asks the worker for every validation
+// example, as both workers read it; below 0 is an error at its place.
+func TestZeroMeansAll(t *testing.T) {
+	const head = "name: z\nmodel: go-tiny\nworker: go\ntasks: [syn-squad]\nmethods: [lora]\nranks: [2]\n"
+	s := mustParse(t, head+"hparams: {eval_examples: 0}\n")
+	if v, ok := s.Trials()[0].HParam("eval_examples"); !ok || v != int64(0) {
+		t.Errorf("got eval_examples %v (%v), want 0", v, ok)
+	}
+	_, err := Parse("z.yaml", []byte(head+"hparams: {eval_examples: -1}\n"))
+	if err == nil || !strings.Contains(err.Error(), "z.yaml:7:") || !strings.Contains(err.Error(), "eval_examples") {
+		t.Errorf("got %v, want an error at z.yaml:7 naming eval_examples", err)
+	}
+}

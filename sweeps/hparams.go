@@ -28,7 +28,7 @@ var knownHParams = map[string]hparamRule{
 	"checkpoint_every": {integer: true, min: 1, help: "steps between checkpoints"},
 	"patience":         {integer: true, min: 0, help: "evaluations without a better validation loss before stopping (0: off)"},
 	"dropout":          {min: 0, max: 1, maxOpen: true, help: "adapter dropout probability"},
-	"eval_examples":    {integer: true, min: 1, help: "at most this many validation examples are evaluated (the test split is always scored whole)"},
+	"eval_examples":    {integer: true, min: 0, help: "at most this many validation examples are evaluated, 0: all (the test split is always scored whole)"},
 	"log_every":        {integer: true, min: 1, help: "steps between metric events"},
 	"max_new_tokens":   {integer: true, min: 0, help: "longest generated answer in tokens (0: the task's own limit)"},
 	// The Go trainer pretrains its base model on the synthetic corpora;
