@@ -92,10 +92,8 @@ func (s keyedSource) TrialResults(ctx context.Context) (*results.TrialResults, e
 		return nil, err
 	}
 	for _, t := range tr.Trials {
-		if _, ok := tr.TaskKeys[t.Task]; !ok {
-			if k := sweeps.PrimaryKey(t.Task); k != "" {
-				tr.TaskKeys[t.Task] = k
-			}
+		if k := sweeps.PrimaryKey(t.Task); tr.TaskKeys[t.Task] == "" && k != "" {
+			tr.TaskKeys[t.Task] = k
 		}
 	}
 	return tr, nil
