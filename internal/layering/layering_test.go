@@ -17,18 +17,20 @@ const module = "github.com/tiedlora/tiedlora-sweep"
 // import anything; a sub-package not listed takes its nearest listed
 // parent's row, and may import anything under that parent.
 var allowed = map[string][]string{
-	"trainer":         {},
-	"trainer/gotrain": {"trainer", "tasks", "tasks/metrics"},
-	"trainer/torch":   {"trainer", "tasks", "internal/benchpy"},
-	"tasks/metrics":   {},
-	"tasks":           {"tasks/metrics", "trainer"},
-	"results/fixture": {"results", "trainer"},
-	"sweeps":          {"trainer", "tasks", "tasks/metrics"},
-	"results":         {},
-	"analysis":        {"results", "tasks/metrics"},
-	"trialframe":      {"results"},
-	"plots":           {"analysis", "results", "trialframe"},
-	"runner":          {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
+	"trainer":          {},
+	"trainer/gotrain":  {"trainer", "tasks", "tasks/metrics"},
+	"trainer/torch":    {"trainer", "tasks", "internal/benchpy"},
+	"tasks/metrics":    {},
+	"tasks":            {"tasks/metrics", "trainer"},
+	"results/fixture":  {"results", "trainer"},
+	"sweeps":           {"trainer", "tasks", "tasks/metrics"},
+	"results":          {},
+	"analysis":         {"results", "tasks/metrics"},
+	"trialframe":       {"results"},
+	"plots":            {"analysis", "results", "trialframe"},
+	"runner":           {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
+	"serve":            {"analysis", "plots", "results"},
+	"serve/servebench": {"serve", "runner", "sweeps", "results"},
 }
 
 func TestImportsFollowTheMap(t *testing.T) {

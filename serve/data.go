@@ -1,0 +1,250 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/tiedlora/tiedlora-sweep/results"
+)
+
+// cellView is one (task, method, rank) of the matrix, as the page draws
+// it and as the live stream sends it.
+type cellView struct {
+	Key   string `json:"k"` // task, method and rank joined by NUL: unique, never shown
+	State string `json:"s"` // pending, running, done, partial, failed
+	Text  string `json:"t"`
+	Task  string `json:"-"`
+	Meth  string `json:"-"`
+	Rank  int    `json:"-"`
+}
+
+func cellKey(task, method string, rank int) string {
+	return task + "\x00" + method + "\x00" + strconv.Itoa(rank)
+}
+
+// cellState names a cell's colour: a cell with a trial running is
+// running, one with every trial succeeded done, one with a failure and
+// nothing running failed.
+func cellState(c results.CellCount) string {
+	switch {
+	case c.Running > 0:
+		return "running"
+	case c.Succeeded == c.Trials:
+		return "done"
+	case c.Failed > 0:
+		return "failed"
+	case c.Succeeded > 0:
+		return "partial"
+	}
+	return "pending"
+}
+
+func cellText(c results.CellCount) string {
+	t := fmt.Sprintf("%d/%d", c.Succeeded, c.Trials)
+	if c.Running > 0 {
+		t += fmt.Sprintf(" ▶%d", c.Running)
+	}
+	if c.Failed > 0 {
+		t += fmt.Sprintf(" ✗%d", c.Failed)
+	}
+	return t
+}
+
+// matrixView is the task × method × rank matrix: one row per task and
+// method, one column per rank.
+type matrixView struct {
+	Ranks []int
+	Rows  []matrixRow
+}
+
+type matrixRow struct {
+	Task, Method string
+	Cells        []*cellView // nil where the sweep has no such cell
+}
+
+func buildMatrix(cells []results.CellCount) (matrixView, []cellView) {
+	slices.SortFunc(cells, func(a, b results.CellCount) int {
+		if a.TaskPos != b.TaskPos {
+			return int(a.TaskPos - b.TaskPos)
+		}
+		if a.MethodPos != b.MethodPos {
+			return int(a.MethodPos - b.MethodPos)
+		}
+		return a.Rank - b.Rank
+	})
+	var m matrixView
+	flat := make([]cellView, 0, len(cells))
+	at := map[string]*cellView{}
+	for _, c := range cells {
+		if !slices.Contains(m.Ranks, c.Rank) {
+			m.Ranks = append(m.Ranks, c.Rank)
+		}
+		v := cellView{Key: cellKey(c.Task, c.Method, c.Rank), State: cellState(c), Text: cellText(c), Task: c.Task, Meth: c.Method, Rank: c.Rank}
+		flat = append(flat, v)
+	}
+	slices.Sort(m.Ranks)
+	for i := range flat {
+		at[flat[i].Key] = &flat[i]
+	}
+	for _, c := range flat {
+		if n := len(m.Rows); n > 0 && m.Rows[n-1].Task == c.Task && m.Rows[n-1].Method == c.Meth {
+			continue
+		}
+		row := matrixRow{Task: c.Task, Method: c.Meth}
+		for _, r := range m.Ranks {
+			row.Cells = append(row.Cells, at[cellKey(c.Task, c.Meth, r)])
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	return m, flat
+}
+
+// summary is the sweep's counts, throughput and ETA.
+type summary struct {
+	Trials     int            `json:"trials"`
+	ByState    map[string]int `json:"by_state"`
+	Throughput string         `json:"throughput"` // attempts a minute, as text
+	ETA        string         `json:"eta"`
+	Cells      []cellView     `json:"cells"`
+	Running    []int64        `json:"running"` // attempt ids
+	Failed     int64          `json:"failed"`  // the newest failed attempt's id
+}
+
+func (sw *sweep) summary(ctx context.Context) (summary, matrixView, error) {
+	st := summary{ByState: map[string]int{}}
+	cells, err := sw.store.Cells(ctx)
+	if err != nil {
+		return st, matrixView{}, err
+	}
+	m, flat := buildMatrix(cells)
+	st.Cells = flat
+	for _, c := range cells {
+		st.Trials += c.Trials
+		st.ByState["succeeded"] += c.Succeeded
+		st.ByState["failed"] += c.Failed
+		st.ByState["running"] += c.Running
+		st.ByState["pending"] += c.Trials - c.Succeeded - c.Failed - c.Running
+	}
+	tp, err := sw.store.Throughput(ctx)
+	if err != nil {
+		return st, m, err
+	}
+	st.Throughput, st.ETA = "—", "—"
+	if tp.Seconds > 0 && tp.Ended > 0 {
+		perMin := float64(tp.Ended) / tp.Seconds * 60
+		st.Throughput = fmt.Sprintf("%.3g attempts/min", perMin)
+		if left := st.ByState["pending"] + st.ByState["running"]; left == 0 {
+			st.ETA = "done"
+		} else {
+			st.ETA = shortDuration(time.Duration(float64(left) / perMin * float64(time.Minute)))
+		}
+	}
+	run, err := sw.store.RunningInfos(ctx)
+	if err != nil {
+		return st, m, err
+	}
+	st.Running = []int64{}
+	for _, a := range run {
+		st.Running = append(st.Running, a.ID)
+	}
+	failed, err := sw.store.FailedInfos(ctx, 1)
+	if err == nil && len(failed) > 0 {
+		st.Failed = failed[0].ID
+	}
+	return st, m, err
+}
+
+func shortDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()+0.5))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()+0.5))
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// attemptView is an attempt as a page shows it.
+type attemptView struct {
+	results.AttemptInfo
+	Progress string
+	ETA      string
+	Curves   curveSet
+}
+
+func viewAttempt(a results.AttemptInfo) attemptView {
+	v := attemptView{AttemptInfo: a, Progress: strconv.Itoa(a.LastStep)}
+	if a.TotalSteps > 0 {
+		v.Progress += " / " + strconv.Itoa(a.TotalSteps)
+	}
+	if t, err := time.Parse(time.RFC3339Nano, a.Started); err == nil && a.Status == results.AttemptRunning &&
+		a.LastStep > 0 && a.TotalSteps > a.LastStep {
+		per := time.Since(t) / time.Duration(a.LastStep)
+		v.ETA = shortDuration(per * time.Duration(a.TotalSteps-a.LastStep))
+	}
+	return v
+}
+
+// curveSet is an attempt's curves by series key: "train:loss" (the
+// training loss) and "SPLIT:METRIC" for the validation scores; each point
+// is [step, value].
+type curveSet map[string][][2]float64
+
+// liveSplit is the split whose scores the live charts draw.
+const liveSplit = "validation"
+
+// cursor is how far a curve set has been read: the last training step
+// and the last scored step (scores of a step can land after its metrics).
+type cursor struct{ Metric, Score int }
+
+// curvesAfter reads the points of an attempt after cur: the training loss
+// and the validation scores (the runner's score where a step has both).
+func curvesAfter(ctx context.Context, store *results.Store, attempt int64, cur cursor) (curveSet, cursor, error) {
+	out := curveSet{}
+	ms, err := store.MetricsAfter(ctx, attempt, cur.Metric)
+	if err != nil {
+		return nil, cur, err
+	}
+	next := cur
+	for _, m := range ms {
+		next.Metric = max(next.Metric, m.Step)
+		if m.Name == "loss" && !math.IsInf(m.Value, 0) {
+			out["train:loss"] = append(out["train:loss"], [2]float64{float64(m.Step), m.Value})
+		}
+	}
+	sc, err := store.ScoresAfter(ctx, attempt, cur.Score)
+	if err != nil {
+		return nil, cur, err
+	}
+	for _, x := range sc {
+		next.Score = max(next.Score, x.Step)
+		if x.Split != liveSplit || math.IsInf(x.Value, 0) {
+			continue
+		}
+		k := x.Split + ":" + x.Metric
+		if ps := out[k]; len(ps) > 0 && ps[len(ps)-1][0] == float64(x.Step) {
+			continue // the runner's came first
+		}
+		out[k] = append(out[k], [2]float64{float64(x.Step), x.Value})
+	}
+	return out, next, nil
+}
+
+// keys are the series of a curve set, sorted.
+func (c curveSet) keys() []string {
+	var ks []string
+	for k := range c {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
+
+// lossKeys and scoreKeys split a curve set into its two charts: losses
+// (training and validation), and the other validation scores.
+func isLoss(k string) bool { return strings.HasSuffix(k, ":loss") }

@@ -1,0 +1,165 @@
+// sweep serve: keeps a page live from its sweep's event stream. Without
+// this script the pages are complete; with it, cells, counts, curves, the
+// running and failed attempts and the report follow the database.
+"use strict";
+(function () {
+  const body = document.body;
+  const base = body.dataset.sweep;
+  if (!base || !window.EventSource) return;
+
+  // Charts: the same geometry and colours as serve/chart.go.
+  const W = 360, H = 170, L = 48, R = 8, T = 8, B = 22;
+  const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const NS = "http://www.w3.org/2000/svg";
+  const curves = new Map(); // attempt id → {series key → [[step, value]]}
+
+  function isLoss(k) { return k.endsWith(":loss"); }
+  function num(x) { return String(Number(x.toPrecision(4))); }
+  function el(name, attrs, text) {
+    const e = document.createElementNS(NS, name);
+    for (const k in attrs) e.setAttribute(k, attrs[k]);
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function draw(fig) {
+    const set = curves.get(fig.dataset.attempt) || {};
+    const keys = Object.keys(set).sort().filter(k => (fig.dataset.kind === "loss") === isLoss(k));
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (const k of keys) for (const p of set[k]) {
+      x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
+    }
+    const svg = el("svg", {viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: "img"});
+    svg.appendChild(el("rect", {x: L, y: T, width: W - L - R, height: H - T - B, class: "plot"}));
+    if (x0 === Infinity) {
+      svg.appendChild(el("text", {x: W / 2, y: H / 2, class: "empty"}, "no points yet"));
+    } else {
+      if (x1 === x0) x1 = x0 + 1;
+      if (y1 === y0) { y1 += 0.5; y0 -= 0.5; }
+      const sx = x => L + (x - x0) / (x1 - x0) * (W - L - R);
+      const sy = y => (H - B) - (y - y0) / (y1 - y0) * (H - T - B);
+      svg.appendChild(el("text", {x: L - 4, y: T + 10, class: "tick", "text-anchor": "end"}, num(y1)));
+      svg.appendChild(el("text", {x: L - 4, y: H - B, class: "tick", "text-anchor": "end"}, num(y0)));
+      svg.appendChild(el("text", {x: W - R, y: H - 6, class: "tick", "text-anchor": "end"}, "step " + num(x1)));
+      keys.forEach((k, i) => {
+        const pts = set[k].map(p => sx(p[0]).toFixed(1) + "," + sy(p[1]).toFixed(1)).join(" ");
+        const line = el("polyline", {fill: "none", stroke: colors[i % colors.length], "stroke-width": "1.6", points: pts});
+        if (!k.startsWith("train:")) line.setAttribute("stroke-dasharray", "5 3");
+        line.appendChild(el("title", {}, k));
+        svg.appendChild(line);
+      });
+    }
+    const old = fig.querySelector("svg");
+    if (old) old.replaceWith(svg); else fig.prepend(svg);
+    fig.dataset.points = String(keys.reduce((n, k) => n + set[k].length, 0));
+  }
+
+  // merge adds points past each series' last step; it reports whether
+  // anything was new.
+  function merge(id, series) {
+    id = String(id);
+    const set = curves.get(id) || {};
+    let grew = false;
+    for (const k in series) {
+      const have = set[k] || (set[k] = []);
+      const last = have.length ? have[have.length - 1][0] : -Infinity;
+      for (const p of series[k]) if (p[0] > last || have.length === 0) { have.push(p); grew = true; }
+    }
+    curves.set(id, set);
+    return grew;
+  }
+
+  function redraw(id) {
+    document.querySelectorAll(`figure.chart[data-attempt="${id}"]`).forEach(draw);
+  }
+
+  function initCharts(root) {
+    root.querySelectorAll("figure.chart").forEach(fig => {
+      const id = fig.dataset.attempt;
+      if (!curves.has(id)) {
+        try { merge(id, JSON.parse(fig.dataset.series || "{}")); } catch (e) { /* the server-drawn chart stays */ }
+      }
+      draw(fig);
+    });
+  }
+
+  function attemptsShown() {
+    return [...new Set([...document.querySelectorAll("figure.chart")].map(f => f.dataset.attempt))];
+  }
+
+  async function fetchPoints(id) {
+    const r = await fetch(`${base}attempt/${encodeURIComponent(id)}/points`, {credentials: "same-origin"});
+    if (!r.ok) return;
+    const m = await r.json();
+    if (merge(m.a, m.s)) redraw(m.a);
+  }
+
+  async function swap(part) {
+    const sec = document.querySelector(`[data-part="${part}"]`);
+    if (!sec) return;
+    const r = await fetch(`${base}part/${part}`, {credentials: "same-origin"});
+    if (!r.ok) return;
+    sec.innerHTML = await r.text();
+    initCharts(sec);
+  }
+
+  function setText(sel, text) {
+    const e = document.querySelector(sel);
+    if (e && e.textContent !== text) e.textContent = text;
+  }
+
+  let lastFailed = null;
+  function onSummary(st) {
+    const cells = new Map(st.cells.map(c => [c.k, c]));
+    document.querySelectorAll("td[data-cell]").forEach(td => {
+      const c = cells.get(td.dataset.cell);
+      if (!c) return;
+      if (td.dataset.state !== c.s) {
+        td.classList.remove(td.dataset.state);
+        td.classList.add(c.s);
+        td.dataset.state = c.s;
+      }
+      const a = td.querySelector("a") || td;
+      if (a.textContent !== c.t) a.textContent = c.t;
+    });
+    for (const s of ["succeeded", "running", "failed", "pending"]) setText(`[data-count="${s}"]`, String(st.by_state[s] || 0));
+    setText('[data-count="throughput"]', st.throughput);
+    setText('[data-count="eta"]', st.eta);
+    const list = document.querySelector("[data-part=running] .running-list");
+    const ids = (st.running || []).join(" ");
+    if (list && list.dataset.ids !== ids) swap("running");
+    if (lastFailed !== null && st.failed !== lastFailed) swap("failures");
+    lastFailed = st.failed;
+  }
+
+  let reportTimer = null;
+  function onReport() {
+    const f = document.getElementById("report-frame");
+    if (!f || reportTimer) return;
+    reportTimer = setTimeout(() => { reportTimer = null; f.src = f.src; }, 2000);
+  }
+
+  initCharts(document);
+  const live = document.getElementById("live");
+  const es = new EventSource(base + "events");
+  es.addEventListener("open", () => {
+    if (live) { live.textContent = "live"; live.classList.add("on"); }
+    // Whatever landed between the page and the stream.
+    attemptsShown().forEach(fetchPoints);
+  });
+  es.addEventListener("error", () => {
+    if (live) { live.textContent = "reconnecting…"; live.classList.remove("on"); }
+  });
+  es.addEventListener("summary", e => onSummary(JSON.parse(e.data)));
+  es.addEventListener("points", e => {
+    const m = JSON.parse(e.data);
+    if (merge(m.a, m.s)) redraw(m.a);
+    const step = document.querySelector(`[data-step="${m.a}"]`);
+    const loss = (m.s["train:loss"] || []);
+    if (step && loss.length) {
+      const total = step.textContent.split("/")[1];
+      step.textContent = String(loss[loss.length - 1][0]) + (total ? " /" + total : "");
+    }
+  });
+  es.addEventListener("report", onReport);
+})();
