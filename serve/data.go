@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"slices"
@@ -15,7 +17,7 @@ import (
 // cellView is one (task, method, rank) of the matrix, as the page draws
 // it and as the live stream sends it.
 type cellView struct {
-	Key   string `json:"k"` // task, method and rank joined by NUL: unique, never shown
+	Key   string `json:"k"` // a hash of task, method and rank: unique, markup-free, never shown
 	State string `json:"s"` // pending, running, done, partial, failed
 	Text  string `json:"t"`
 	Task  string `json:"-"`
@@ -23,8 +25,12 @@ type cellView struct {
 	Rank  int    `json:"-"`
 }
 
+// cellKey names a cell in the page and the stream. Names may hold any
+// character, and html/template rewrites some in attributes (NUL), so the
+// key is a hash of them.
 func cellKey(task, method string, rank int) string {
-	return task + "\x00" + method + "\x00" + strconv.Itoa(rank)
+	h := sha256.Sum256([]byte(task + "\x00" + method + "\x00" + strconv.Itoa(rank)))
+	return hex.EncodeToString(h[:8])
 }
 
 // cellState names a cell's colour: a cell with a trial running is
@@ -137,10 +143,12 @@ func (sw *sweep) summary(ctx context.Context) (summary, matrixView, error) {
 	st.Throughput, st.ETA = "—", "—"
 	if tp.Seconds > 0 && tp.Ended > 0 {
 		perMin := float64(tp.Ended) / tp.Seconds * 60
-		st.Throughput = fmt.Sprintf("%.3g attempts/min", perMin)
-		if left := st.ByState["pending"] + st.ByState["running"]; left == 0 {
+		st.Throughput = strconv.FormatFloat(perMin, 'f', max(0, 2-int(math.Floor(math.Log10(perMin)))), 64) + " attempts/min"
+		left := st.ByState["pending"] + st.ByState["running"]
+		switch {
+		case left == 0:
 			st.ETA = "done"
-		} else {
+		case st.ByState["running"] > 0: // else nothing is at work: no estimate
 			st.ETA = shortDuration(time.Duration(float64(left) / perMin * float64(time.Minute)))
 		}
 	}

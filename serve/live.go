@@ -131,6 +131,10 @@ func (sw *sweep) watch() {
 	var last results.Marker
 	cursors := map[int64]cursor{}
 	idle := 0
+	// Scores that land while the report is too fresh to render again are
+	// announced once it may be: otherwise the last ones would wait for
+	// more scores that may never come.
+	reportDue := false
 	for {
 		select {
 		case <-sw.stop:
@@ -144,9 +148,15 @@ func (sw *sweep) watch() {
 			return
 		}
 		sw.mu.Unlock()
-		if err := sw.tick(&last, cursors, &idle); err != nil {
+		scores := last.Scores
+		if err := sw.tick(&last, cursors, &idle); err != nil && !notReady(err) {
 			sw.srv.errors.Add(1)
 			sw.srv.opt.Logf("serve: sweep %s: %v", sw.name, err)
+		}
+		reportDue = reportDue || last.Scores != scores
+		if reportDue && sw.mayRender() {
+			reportDue = false
+			sw.broadcast([]byte("event: report\ndata: {}\n\n"))
 		}
 	}
 }
@@ -219,10 +229,15 @@ func (sw *sweep) tick(last *results.Marker, cursors map[int64]cursor, idle *int)
 			sw.broadcast(msg)
 		}
 	}
-	if m.Scores != prev.Scores {
-		sw.broadcast([]byte("event: report\ndata: {}\n\n"))
-	}
 	return nil
+}
+
+// mayRender says whether the report may be rendered again now: never
+// rendered, or long enough ago.
+func (sw *sweep) mayRender() bool {
+	sw.reportMu.Lock()
+	defer sw.reportMu.Unlock()
+	return sw.reportMark < 0 || time.Since(sw.reportAt) >= sw.srv.opt.ReportEvery
 }
 
 // renderReport returns the sweep's report page, rendering it again when
@@ -235,7 +250,7 @@ func (sw *sweep) renderReport(ctx context.Context) ([]byte, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	if sw.reportMark == m.Scores || (sw.reportMark >= 0 && time.Since(sw.reportAt) < sw.srv.opt.ReportEvery) {
+	if sw.reportMark == m.Scores || (sw.reportMark >= 0 && time.Since(sw.reportAt) < sw.srv.opt.ReportEvery) { // mayRender's rule
 		return sw.report, sw.reportErr, nil
 	}
 	sw.reportMark, sw.reportAt = m.Scores, time.Now()

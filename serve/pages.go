@@ -95,7 +95,7 @@ func (s *Server) index(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			row.Holder, err = sw.store.LeaseHolder(r.Context())
 		}
-		if err != nil {
+		if err != nil && !notReady(err) {
 			row.Err = "cannot read this sweep's database (the server's log has why)"
 			s.opt.Logf("serve: sweep %s: %v", n, err)
 		}
@@ -116,10 +116,18 @@ type sweepData struct {
 // failuresShown is how many recent failures a sweep's page lists.
 const failuresShown = 20
 
+// notReady is a database whose orchestrator has made the file but not
+// yet its tables: a sweep that is just starting, shown empty.
+func notReady(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no such table")
+}
+
 func (sw *sweep) data(ctx context.Context, running, failures bool) (sweepData, error) {
 	d := sweepData{Sweep: sw.name}
 	var err error
-	if d.Summary, d.Matrix, err = sw.summary(ctx); err != nil {
+	if d.Summary, d.Matrix, err = sw.summary(ctx); notReady(err) {
+		return d, nil
+	} else if err != nil {
 		return d, err
 	}
 	if d.Holder, err = sw.store.LeaseHolder(ctx); err != nil {
@@ -167,7 +175,7 @@ func (s *Server) sweepPage(w http.ResponseWriter, r *http.Request) {
 // in when the stream says it changed.
 func (s *Server) partPage(w http.ResponseWriter, r *http.Request) {
 	part := r.PathValue("part")
-	if part != "running" && part != "failures" {
+	if part != "running" && part != "failures" && part != "matrix" {
 		http.NotFound(w, r)
 		return
 	}

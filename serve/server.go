@@ -118,6 +118,9 @@ func (s *Server) names() ([]string, error) {
 		return out, nil
 	}
 	ents, err := os.ReadDir(s.opt.Runs)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil // no sweep has run here yet
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -7,10 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tiedlora/tiedlora-sweep/runner/runbench"
+	"github.com/tiedlora/tiedlora-sweep/serve/servebench"
 )
 
 // newBenchCmd groups the benchmarks. Each measures its anchor in the same
@@ -20,7 +22,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Benchmarks that measure their anchor in the same run",
 	}
-	cmd.AddCommand(newBenchOrchestratorCmd(), newBenchIngestCmd(), newBenchTrainerCmd(), newBenchTorchCmd())
+	cmd.AddCommand(newBenchOrchestratorCmd(), newBenchIngestCmd(), newBenchTrainerCmd(), newBenchTorchCmd(), newBenchServeCmd())
 	return cmd
 }
 
@@ -177,4 +179,58 @@ func benchDir(parent string) (string, func(), error) {
 		return "", nil, err
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+func newBenchServeCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "The dashboard under load: live streams and pages against a sweep that writes",
+		Long: `Run a sweep of shell workers that write events (2 slots, 20 steps 20 ms
+apart each) for --duration alone, then again with sweep serve reading it
+for --clients clients, each holding a live stream and requesting a page
+every --page-every (the index, the sweep, a trial, the running part, the
+report, in turn). It prints the failed requests and dropped streams,
+"database is locked" errors, the page times (p50, p99, max) and the
+trials the sweep finished with the dashboard as a percentage of those it
+finished alone (goal: at least 90 %). The run directories are temporary
+ones under --dir.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			v, err := settings(cmd)
+			if err != nil {
+				return err
+			}
+			if v.GetDuration("duration") <= 0 || v.GetInt("clients") <= 0 || v.GetDuration("page-every") <= 0 {
+				return badInput(fmt.Errorf("--duration, --clients and --page-every must be positive"))
+			}
+			dir, cleanup, err := benchDir(v.GetString("dir"))
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			res, err := servebench.Serve(cmd.Context(), dir, servebench.Options{Duration: v.GetDuration("duration"),
+				Clients: v.GetInt("clients"), PageEvery: v.GetDuration("page-every")})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if v.GetBool("json") {
+				return writeJSON(out, res)
+			}
+			fmt.Fprintf(out, "%d clients for %.0f s: %d page requests, %d stream events\n", res.Clients, res.Seconds, res.Requests, res.Events)
+			fmt.Fprintf(out, "errors %d, database is locked %d\n", res.Errors, res.Locked)
+			if res.ErrorText != "" {
+				fmt.Fprintf(out, "first error: %s\n", res.ErrorText)
+			}
+			fmt.Fprintf(out, "page time p50 %.1f ms, p99 %.1f ms, max %.1f ms\n", res.P50, res.P99, res.Max)
+			fmt.Fprintf(out, "sweep throughput: %d trials alone, %d served: %.1f %% (goal ≥ 90 %%)\n", res.Alone, res.Served, res.RatePct)
+			return nil
+		},
+	}
+	cmd.Flags().Bool("json", false, "print JSON")
+	cmd.Flags().Duration("duration", time.Minute, "how long each of the two runs lasts")
+	cmd.Flags().Int("clients", 50, "clients, each holding a live stream and requesting pages")
+	cmd.Flags().Duration("page-every", time.Second, "how often each client requests a page")
+	cmd.Flags().String("dir", "", "where the temporary run directories go")
+	return cmd
 }

@@ -35,23 +35,27 @@ type SweepOptions struct {
 
 // workerScript is a command worker in POSIX shell: the protocol's events
 // at a pace, so that a dashboard sees steps land. Its loss falls with the
-// step; its validation score rises.
+// step; its validation score (exact_match, syn-squad's) rises.
 const workerScript = `#!/bin/sh
 set -e
-steps=$1; delay=$2
+steps=$1; delay=$2; rank=$3; method=$4
+# A score that depends on the cell, so a report has something to compare.
+bonus=0
+[ "$method" = lora ] && bonus=5
+score=$((40 + rank + bonus))
 t=2026-01-01T00:00:00Z
 echo "{\"t\":\"$t\",\"event\":\"start\",\"pid\":$$}" >>"$SWEEP_EVENTS"
 i=1
 while [ "$i" -le "$steps" ]; do
   echo "{\"t\":\"$t\",\"event\":\"metric\",\"step\":$i,\"values\":{\"loss\":0.$((999 - 800 * i / steps)),\"lr\":0.001}}" >>"$SWEEP_EVENTS"
   if [ $((i % 5)) -eq 0 ]; then
-    echo "{\"t\":\"$t\",\"event\":\"eval\",\"step\":$i,\"split\":\"validation\",\"values\":{\"loss\":0.$((999 - 700 * i / steps)),\"score\":$i}}" >>"$SWEEP_EVENTS"
+    echo "{\"t\":\"$t\",\"event\":\"eval\",\"step\":$i,\"split\":\"validation\",\"values\":{\"loss\":0.$((999 - 700 * i / steps)),\"exact_match\":$((score * i / steps))}}" >>"$SWEEP_EVENTS"
   fi
   echo "step $i"
   [ "$delay" = 0 ] || sleep "$delay"
   i=$((i + 1))
 done
-echo "{\"t\":\"$t\",\"event\":\"eval\",\"step\":$steps,\"split\":\"test\",\"values\":{\"score\":$steps}}" >>"$SWEEP_EVENTS"
+echo "{\"t\":\"$t\",\"event\":\"eval\",\"step\":$steps,\"split\":\"test\",\"values\":{\"exact_match\":$score}}" >>"$SWEEP_EVENTS"
 echo "{\"t\":\"$t\",\"event\":\"done\",\"status\":\"ok\"}" >>"$SWEEP_EVENTS"
 `
 
@@ -87,7 +91,7 @@ ranks: [%s]
 seeds: {from: 1, to: %d}
 worker:
   kind: command
-  command: [sh, "{sweep_dir}/worker.sh", "%d", "%s"]
+  command: [sh, "{sweep_dir}/worker.sh", "%d", "%s", "{rank}", "{method}"]
   report: events
 executor: {kind: local, slots: %d}
 `, o.Name, strings.Join(o.Methods, ", "), strings.Join(ranks, ", "), o.Seeds, o.Steps, delay, o.Slots)

@@ -111,7 +111,12 @@
   let lastFailed = null;
   function onSummary(st) {
     const cells = new Map(st.cells.map(c => [c.k, c]));
-    document.querySelectorAll("td[data-cell]").forEach(td => {
+    const tds = document.querySelectorAll("td[data-cell]");
+    if (tds.length !== cells.size || [...tds].some(td => !cells.has(td.dataset.cell))) {
+      swap("matrix"); // trials came or went: the matrix has another shape
+      return onCounts(st);
+    }
+    tds.forEach(td => {
       const c = cells.get(td.dataset.cell);
       if (!c) return;
       if (td.dataset.state !== c.s) {
@@ -122,6 +127,11 @@
       const a = td.querySelector("a") || td;
       if (a.textContent !== c.t) a.textContent = c.t;
     });
+    onCounts(st);
+  }
+
+  function onCounts(st) {
+    setText("[data-count=trials]", String(st.trials));
     for (const s of ["succeeded", "running", "failed", "pending"]) setText(`[data-count="${s}"]`, String(st.by_state[s] || 0));
     setText('[data-count="throughput"]', st.throughput);
     setText('[data-count="eta"]', st.eta);
