@@ -73,32 +73,41 @@ type AttemptInfo struct {
 	StderrTail   string
 }
 
-const attemptInfoColumns = `a.id, a.trial, a.number, a.executor, coalesce(a.slot, ''), coalesce(a.job_id, ''), coalesce(a.host, ''),
-	coalesce(a.pid, 0), coalesce(a.pid_start, 0), a.dir, a.status, a.started, coalesce(a.ended, ''), a.exit_code,
-	coalesce(a.error_kind, ''), coalesce(a.error, ''), a.events_offset, coalesce(a.last_step, 0), coalesce(a.total_steps, 0),
-	coalesce(a.done_status, ''), coalesce(a.checkpoint, ''),
-	coalesce(t.task, ''), coalesce(t.method, ''), coalesce(t.rank, 0), t.seed, coalesce(a.stderr_tail, '')`
+// attemptInfoQuery joins each attempt to its trial's axes; the trial's id
+// is renamed so that attemptColumns stay unambiguous.
+const attemptInfoQuery = `SELECT ` + attemptColumns + `, coalesce(t.task, ''), coalesce(t.method, ''), coalesce(t.rank, 0), t.seed,
+	coalesce(stderr_tail, '') FROM attempts JOIN (SELECT id AS trial_id, task, method, rank, seed FROM trials) t ON t.trial_id = attempts.trial `
+
+// withExtra scans the attempt columns as scanAttempt does, then the extra
+// destinations.
+type withExtra struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra...)...) }
 
 func (s *Store) attemptInfos(ctx context.Context, where string, args ...any) ([]AttemptInfo, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+attemptInfoColumns+` FROM attempts a JOIN trials t ON t.id = a.trial `+where, args...)
+	return queryRows(ctx, s, attemptInfoQuery+where, func(rows *sql.Rows) (AttemptInfo, error) {
+		var x AttemptInfo
+		a, err := scanAttempt(withExtra{rows, []any{&x.Task, &x.Method, &x.Rank, &x.Seed, &x.StderrTail}})
+		x.Attempt = a
+		return x, err
+	}, args...)
+}
+
+// queryRows runs a query and scans each of its rows with scan.
+func queryRows[T any](ctx context.Context, s *Store, q string, scan func(*sql.Rows) (T, error), args ...any) ([]T, error) {
+	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []AttemptInfo
+	var out []T
 	for rows.Next() {
-		var x AttemptInfo
-		var code sql.NullInt64
-		a := &x.Attempt
-		if err := rows.Scan(&a.ID, &a.Trial, &a.Number, &a.Executor, &a.Slot, &a.JobID, &a.Host, &a.PID, &a.PIDStart,
-			&a.Dir, &a.Status, &a.Started, &a.Ended, &code, &a.ErrorKind, &a.Error, &a.Offset,
-			&a.LastStep, &a.TotalSteps, &a.DoneStatus, &a.Checkpoint,
-			&x.Task, &x.Method, &x.Rank, &x.Seed, &x.StderrTail); err != nil {
+		x, err := scan(rows)
+		if err != nil {
 			return nil, err
-		}
-		if code.Valid {
-			c := int(code.Int64)
-			a.ExitCode = &c
 		}
 		out = append(out, x)
 	}
@@ -108,17 +117,17 @@ func (s *Store) attemptInfos(ctx context.Context, where string, args ...any) ([]
 // RunningInfos lists the running attempts with their trials' axes, oldest
 // first.
 func (s *Store) RunningInfos(ctx context.Context) ([]AttemptInfo, error) {
-	return s.attemptInfos(ctx, `WHERE a.status = ? ORDER BY a.id`, AttemptRunning)
+	return s.attemptInfos(ctx, `WHERE status = ? ORDER BY id`, AttemptRunning)
 }
 
 // FailedInfos lists the last n failed attempts, newest first.
 func (s *Store) FailedInfos(ctx context.Context, n int) ([]AttemptInfo, error) {
-	return s.attemptInfos(ctx, `WHERE a.status = 'failed' ORDER BY a.id DESC LIMIT ?`, n)
+	return s.attemptInfos(ctx, `WHERE status = 'failed' ORDER BY id DESC LIMIT ?`, n)
 }
 
 // TrialAttemptInfos lists a trial's attempts, oldest first.
 func (s *Store) TrialAttemptInfos(ctx context.Context, trial string) ([]AttemptInfo, error) {
-	return s.attemptInfos(ctx, `WHERE a.trial = ? ORDER BY a.id`, trial)
+	return s.attemptInfos(ctx, `WHERE trial = ? ORDER BY id`, trial)
 }
 
 // ErrNotFound is returned for a trial or attempt the database does not have.
@@ -126,7 +135,7 @@ var ErrNotFound = errors.New("results: not found")
 
 // AttemptInfo reads one attempt by its id.
 func (s *Store) AttemptInfo(ctx context.Context, id int64) (AttemptInfo, error) {
-	xs, err := s.attemptInfos(ctx, `WHERE a.id = ?`, id)
+	xs, err := s.attemptInfos(ctx, `WHERE id = ?`, id)
 	if err != nil {
 		return AttemptInfo{}, err
 	}
@@ -171,21 +180,13 @@ type CellTrial struct {
 
 // CellTrials lists the current file's trials of one (task, method, rank).
 func (s *Store) CellTrials(ctx context.Context, task, method string, rank int) ([]CellTrial, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, seed, state FROM trials
-		WHERE in_file = 1 AND coalesce(task, '') = ? AND coalesce(method, '') = ? AND coalesce(rank, 0) = ? ORDER BY rowid`, task, method, rank)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []CellTrial
-	for rows.Next() {
-		var c CellTrial
-		if err := rows.Scan(&c.ID, &c.Seed, &c.State); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s, `SELECT id, seed, state FROM trials
+		WHERE in_file = 1 AND coalesce(task, '') = ? AND coalesce(method, '') = ? AND coalesce(rank, 0) = ? ORDER BY rowid`,
+		func(rows *sql.Rows) (CellTrial, error) {
+			var c CellTrial
+			err := rows.Scan(&c.ID, &c.Seed, &c.State)
+			return c, err
+		}, task, method, rank)
 }
 
 // StoredEvent is an event row with its id, for reading them in order.
@@ -197,57 +198,33 @@ type StoredEvent struct {
 // AttemptEvents reads up to limit of an attempt's stored events after the
 // event id after, oldest first.
 func (s *Store) AttemptEvents(ctx context.Context, attempt, after int64, limit int) ([]StoredEvent, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, t, kind, body FROM events WHERE attempt = ? AND id > ? ORDER BY id LIMIT ?`, attempt, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []StoredEvent
-	for rows.Next() {
-		var e StoredEvent
-		if err := rows.Scan(&e.ID, &e.T, &e.Kind, &e.Body); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s, `SELECT id, t, kind, body FROM events WHERE attempt = ? AND id > ? ORDER BY id LIMIT ?`,
+		func(rows *sql.Rows) (StoredEvent, error) {
+			var e StoredEvent
+			err := rows.Scan(&e.ID, &e.T, &e.Kind, &e.Body)
+			return e, err
+		}, attempt, after, limit)
 }
 
 // MetricsAfter reads an attempt's finite training points after step, in
 // step order: what a live curve has not drawn yet.
 func (s *Store) MetricsAfter(ctx context.Context, attempt int64, after int) ([]Metric, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT step, name, value FROM metrics WHERE attempt = ? AND step > ? AND value IS NOT NULL ORDER BY step, name`, attempt, after)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Metric
-	for rows.Next() {
-		var m Metric
-		if err := rows.Scan(&m.Step, &m.Name, &m.Value); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s, `SELECT step, name, value FROM metrics WHERE attempt = ? AND step > ? AND value IS NOT NULL ORDER BY step, name`,
+		func(rows *sql.Rows) (Metric, error) {
+			var m Metric
+			err := rows.Scan(&m.Step, &m.Name, &m.Value)
+			return m, err
+		}, attempt, after)
 }
 
 // ScoresAfter reads an attempt's finite scores after step, in step order,
 // the runner's before the worker's at a step.
 func (s *Store) ScoresAfter(ctx context.Context, attempt int64, after int) ([]Score, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT step, split, metric, value, source FROM scores
-		WHERE attempt = ? AND step > ? AND value IS NOT NULL ORDER BY step, split, metric, source = 'runner' DESC`, attempt, after)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Score
-	for rows.Next() {
-		var x Score
-		if err := rows.Scan(&x.Step, &x.Split, &x.Metric, &x.Value, &x.Source); err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return queryRows(ctx, s, `SELECT step, split, metric, value, source FROM scores
+		WHERE attempt = ? AND step > ? AND value IS NOT NULL ORDER BY step, split, metric, source = 'runner' DESC`,
+		func(rows *sql.Rows) (Score, error) {
+			var x Score
+			err := rows.Scan(&x.Step, &x.Split, &x.Metric, &x.Value, &x.Source)
+			return x, err
+		}, attempt, after)
 }
