@@ -311,6 +311,12 @@ func (s *Server) trialPage(w http.ResponseWriter, r *http.Request) {
 		}
 		if dir, ok := sw.attemptDir(l.AttemptInfo); ok {
 			d.Predictions, d.PredFile = samplePredictions(dir, predictionsShown)
+			if len(d.Predictions) > 0 {
+				refs := s.refs.references(dir, predictionSplit(d.PredFile))
+				for i := range d.Predictions {
+					d.Predictions[i].Reference = refs[d.Predictions[i].ID]
+				}
+			}
 			d.Stdout, _ = tail(filepath.Join(dir, "stdout.log"), logTailShown)
 			d.Stderr, _ = tail(filepath.Join(dir, "stderr.log"), logTailShown)
 		}
@@ -389,9 +395,10 @@ func tail(path string, n int64) (string, error) {
 	return string(b), nil
 }
 
-// prediction is one line of a predictions file.
+// prediction is one line of a predictions file, with the example's
+// reference where the task could be loaded.
 type prediction struct {
-	ID, Text string
+	ID, Text, Reference string
 }
 
 // samplePredictions reads the first n predictions of the attempt's

@@ -3,6 +3,8 @@ package serve_test
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,6 +17,8 @@ import (
 	"github.com/tiedlora/tiedlora-sweep/results"
 	"github.com/tiedlora/tiedlora-sweep/results/fixture"
 	"github.com/tiedlora/tiedlora-sweep/serve"
+	"github.com/tiedlora/tiedlora-sweep/tasks"
+	"github.com/tiedlora/tiedlora-sweep/trainer"
 )
 
 // site is a runs directory with the fixture sweep (its method named
@@ -336,5 +340,32 @@ func TestSweepsOption(t *testing.T) {
 	}
 	if _, err := serve.New(serve.Options{}); err == nil {
 		t.Errorf("New without runs or sweeps: got no error")
+	}
+}
+
+// TestPredictionReferences: a trial page puts each prediction beside its
+// example's reference, from the task its attempt's spec.json names.
+func TestPredictionReferences(t *testing.T) {
+	s := newSite(t, "")
+	task := trainer.TaskSpec{Name: "syn-squad", Size: 50, Seed: 7}
+	exs, err := tasks.Load(tasks.Config(task), "validation")
+	if err != nil || len(exs) == 0 {
+		t.Fatalf("syn-squad validation: %v", err)
+	}
+	st, _ := results.OpenReader(s.db)
+	a, err := st.AttemptInfo(context.Background(), s.attempt)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.runs, "fixture", a.Dir)
+	spec, _ := json.Marshal(trainer.Spec{Protocol: 1, Task: &task})
+	os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644)
+	pred, _ := json.Marshal(map[string]string{"id": exs[0].ID, "prediction": "my answer"})
+	os.WriteFile(filepath.Join(dir, "predictions-validation-50.jsonl"), append(pred, '\n'), 0o644)
+	body := s.get(t, http.MethodGet, "/s/fixture/trial/"+s.trial).Body.String()
+	want := template.HTMLEscapeString(exs[0].References[0])
+	if !strings.Contains(body, "my answer") || !strings.Contains(body, want) {
+		t.Errorf("got no prediction %q beside its reference %q in the trial page", "my answer", want)
 	}
 }

@@ -46,6 +46,7 @@ type Server struct {
 	opt     Options
 	handler http.Handler
 	errors  atomic.Int64
+	refs    refCache
 
 	mu     sync.Mutex
 	sweeps map[string]*sweep

@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"trialframe":       {"results"},
 	"plots":            {"analysis", "results", "trialframe"},
 	"runner":           {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
-	"serve":            {"analysis", "plots", "results"},
+	"serve":            {"analysis", "plots", "results", "tasks", "trainer"},
 	"serve/servebench": {"serve", "runner", "sweeps", "results"},
 }
 
