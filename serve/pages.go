@@ -371,8 +371,18 @@ func (sw *sweep) attemptDir(a results.AttemptInfo) (string, bool) {
 	return dir, true
 }
 
+// regular says whether path is a regular file itself, not a link to one:
+// a worker's files are read, never what they might point at.
+func regular(path string) bool {
+	st, err := os.Lstat(path)
+	return err == nil && st.Mode().IsRegular()
+}
+
 // tail reads at most n bytes of the end of a file, from a line start.
 func tail(path string, n int64) (string, error) {
+	if !regular(path) {
+		return "", errors.New("not a regular file")
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return "", err
@@ -410,7 +420,7 @@ func samplePredictions(dir string, n int) ([]prediction, string) {
 	}
 	newest, at := "", time.Time{}
 	for _, f := range files {
-		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && st.ModTime().After(at) {
+		if st, err := os.Lstat(f); err == nil && st.Mode().IsRegular() && st.ModTime().After(at) { // as regular()
 			newest, at = f, st.ModTime()
 		}
 	}

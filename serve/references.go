@@ -27,7 +27,11 @@ const refCacheSize = 4
 // A command worker's spec without a task, or a task that cannot load,
 // has none.
 func (c *refCache) references(dir, split string) map[string]string {
-	spec, err := trainer.ReadSpec(filepath.Join(dir, "spec.json"))
+	path := filepath.Join(dir, "spec.json")
+	if !regular(path) {
+		return nil
+	}
+	spec, err := trainer.ReadSpec(path)
 	if err != nil || spec.Task == nil {
 		return nil
 	}

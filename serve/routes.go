@@ -30,7 +30,9 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /s/{sweep}/attempt/{attempt}/points", s.pointsJSON)
 	mux.HandleFunc("GET /s/{sweep}/attempt/{attempt}/log/{stream}", s.logPage)
 	mux.Handle("GET /static/", http.FileServerFS(static))
-	return s.auth(guard(mux))
+	// The guard comes first: a malformed path is 404 with or without the
+	// token, and the token's redirect only ever sees a clean path.
+	return guard(s.auth(mux))
 }
 
 // guard answers 404 to a path with a dot or empty segment or an encoded slash or

@@ -369,3 +369,27 @@ func TestPredictionReferences(t *testing.T) {
 		t.Errorf("got no prediction %q beside its reference %q in the trial page", "my answer", want)
 	}
 }
+
+// TestLogSymlink: a log that is a link is not followed, even inside the
+// run directory.
+func TestLogSymlink(t *testing.T) {
+	s := newSite(t, "")
+	secret := filepath.Join(t.TempDir(), "secret")
+	os.WriteFile(secret, []byte("secret"), 0o644)
+	st, _ := results.OpenReader(s.db)
+	a, err := st.AttemptInfo(context.Background(), s.attempt)
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := filepath.Join(s.runs, "fixture", a.Dir, "stdout.log")
+	os.Remove(log)
+	if err := os.Symlink(secret, log); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/s/fixture/attempt/" + strconv.FormatInt(s.attempt, 10) + "/log/stdout", "/s/fixture/trial/" + s.trial} {
+		if w := s.get(t, http.MethodGet, p); strings.Contains(w.Body.String(), "secret") {
+			t.Errorf("GET %s: got the linked file's text (%d)", p, w.Code)
+		}
+	}
+}
