@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tiedlora/tiedlora-sweep/results"
@@ -121,7 +122,40 @@ type summary struct {
 	Failed     int64          `json:"failed"`  // the newest failed attempt's id
 }
 
+// summaryCache is the last summary read and the marker it was read at.
+// Pages and the watcher share it: with many browsers open, the cells'
+// query runs once per change, not once per page.
+type summaryCache struct {
+	mu     sync.Mutex
+	marker results.Marker
+	ok     bool
+	st     summary
+	m      matrixView
+}
+
+// summary reads the sweep's summary, or returns the cached one when the
+// marker says that no attempt or trial changed since (new points and
+// scores do not change it). Callers must not modify what it returns.
 func (sw *sweep) summary(ctx context.Context) (summary, matrixView, error) {
+	mk, err := sw.store.Marker(ctx)
+	if err != nil {
+		return summary{ByState: map[string]int{}}, matrixView{}, err
+	}
+	mk.Metrics, mk.Scores = 0, 0
+	c := &sw.sum
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ok && c.marker == mk {
+		return c.st, c.m, nil
+	}
+	st, m, err := sw.readSummary(ctx)
+	if err == nil {
+		c.marker, c.ok, c.st, c.m = mk, true, st, m
+	}
+	return st, m, err
+}
+
+func (sw *sweep) readSummary(ctx context.Context) (summary, matrixView, error) {
 	st := summary{ByState: map[string]int{}}
 	cells, err := sw.store.Cells(ctx)
 	if err != nil {

@@ -23,6 +23,8 @@ type sweep struct {
 	db    string
 	store *results.Store
 
+	sum summaryCache
+
 	mu      sync.Mutex
 	subs    map[chan []byte]struct{}
 	watched bool
@@ -52,6 +54,15 @@ func (sw *sweep) close() error {
 	}
 	sw.mu.Unlock()
 	return sw.store.Close()
+}
+
+func (sw *sweep) stopped() bool {
+	select {
+	case <-sw.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // runDir is the sweep's folder: attempt directories must lie inside it.
@@ -149,7 +160,7 @@ func (sw *sweep) watch() {
 		}
 		sw.mu.Unlock()
 		scores := last.Scores
-		if err := sw.tick(&last, cursors, &idle); err != nil && !notReady(err) {
+		if err := sw.tick(&last, cursors, &idle); err != nil && !notReady(err) && !sw.stopped() {
 			sw.srv.errors.Add(1)
 			sw.srv.opt.Logf("serve: sweep %s: %v", sw.name, err)
 		}

@@ -99,6 +99,9 @@ func (s *Server) Close() error {
 // fail logs an internal error and answers 500 without its text: database
 // paths and messages stay on the server.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if r.Context().Err() != nil {
+		return // the client left: nobody to answer, nothing went wrong here
+	}
 	s.errors.Add(1)
 	s.opt.Logf("serve: %s %s: %v", r.Method, r.URL.Path, err)
 	http.Error(w, "500 internal error (the server's log has it)", http.StatusInternalServerError)

@@ -98,7 +98,7 @@ func TestServeProcess(t *testing.T) {
 }
 
 // TestBenchServe runs `sweep bench serve` small: no errors, no locked
-// database, both runs finished trials.
+// database, every run finished trials.
 func TestBenchServe(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs two sweeps")
@@ -108,14 +108,15 @@ func TestBenchServe(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	var res struct {
-		Requests int64   `json:"page_requests"`
-		Errors   int64   `json:"errors"`
-		Locked   int64   `json:"database_is_locked"`
-		Events   int64   `json:"stream_events"`
-		P99      float64 `json:"p99_ms"`
-		Alone    int     `json:"trials_alone"`
-		Served   int     `json:"trials_served"`
-		First    string  `json:"first_error"`
+		Requests   int64   `json:"page_requests"`
+		Errors     int64   `json:"errors"`
+		Locked     int64   `json:"database_is_locked"`
+		Events     int64   `json:"stream_events"`
+		P99        float64 `json:"p99_ms"`
+		Alone      int     `json:"trials_alone"`
+		Served     int     `json:"trials_served"`
+		AloneAfter int     `json:"trials_alone_after"`
+		First      string  `json:"first_error"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
 		t.Fatalf("%v: %s", err, out)
@@ -126,7 +127,7 @@ func TestBenchServe(t *testing.T) {
 	if res.Requests == 0 || res.Events == 0 || res.P99 <= 0 {
 		t.Errorf("got %d requests, %d stream events, p99 %v ms; want some of each", res.Requests, res.Events, res.P99)
 	}
-	if res.Alone == 0 || res.Served == 0 {
-		t.Errorf("got %d trials alone and %d served, want both above 0", res.Alone, res.Served)
+	if res.Alone == 0 || res.Served == 0 || res.AloneAfter == 0 {
+		t.Errorf("got %d trials alone, %d served, %d alone after; want each above 0", res.Alone, res.Served, res.AloneAfter)
 	}
 }
