@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tiedlora/tiedlora-sweep/internal/testenv"
@@ -168,6 +169,24 @@ func TestBrowserLive(t *testing.T) {
 		t.Errorf("got %d script elements (%v), want 1: app.js", n, err)
 	}
 	screenshot(ctx, t, dir, "serve-fixture.png")
+
+	// With JavaScript off the same page is complete as served: the
+	// matrix, its links, the charts drawn by the server, the report frame.
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/s/live/"), chromedp.WaitVisible(chromedp.CSS("table.matrix"))); err != nil {
+		t.Fatal(err)
+	}
+	for _, sel := range []string{"td[data-cell] a", "iframe.report", "#live"} {
+		if _, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS(sel))); err != nil {
+			t.Errorf("without JavaScript: no %s (%v)", sel, err)
+		}
+	}
+	if live, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS("#live"))); err != nil || !strings.Contains(live, "static page") {
+		t.Errorf("without JavaScript: got %q (%v), want the static page's note", live, err)
+	}
+	screenshot(ctx, t, dir, "serve-sweep-nojs.png")
 	if errs := consoleErrors(); len(errs) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(errs, "\n"))
 	}

@@ -56,8 +56,12 @@ func chartSVG(c curveSet, keys []string) template.HTML {
 		if !strings.HasPrefix(k, "train:") {
 			dash = ` stroke-dasharray="5 3"`
 		}
+		color := seriesColors[i%len(seriesColors)]
 		fmt.Fprintf(&b, `<polyline fill="none" stroke="%s" stroke-width="1.6"%s points="%s"><title>%s</title></polyline>`,
-			seriesColors[i%len(seriesColors)], dash, strings.Join(pts, " "), html.EscapeString(k))
+			color, dash, strings.Join(pts, " "), html.EscapeString(k))
+		// The newest point, so that a curve of one point shows too.
+		last := c[k][len(c[k])-1]
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"/>`, sx(last[0]), sy(last[1]), color)
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())

@@ -24,7 +24,7 @@
 
   function draw(fig) {
     const set = curves.get(fig.dataset.attempt) || {};
-    const keys = Object.keys(set).sort().filter(k => (fig.dataset.kind === "loss") === isLoss(k));
+    const keys = Object.keys(set).sort().filter(k => set[k].length > 0 && (fig.dataset.kind === "loss") === isLoss(k));
     let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
     for (const k of keys) for (const p of set[k]) {
       x0 = Math.min(x0, p[0]); x1 = Math.max(x1, p[0]); y0 = Math.min(y0, p[1]); y1 = Math.max(y1, p[1]);
@@ -47,6 +47,8 @@
         if (!k.startsWith("train:")) line.setAttribute("stroke-dasharray", "5 3");
         line.appendChild(el("title", {}, k));
         svg.appendChild(line);
+        const last = set[k][set[k].length - 1]; // so that a curve of one point shows too
+        svg.appendChild(el("circle", {cx: sx(last[0]).toFixed(1), cy: sy(last[1]).toFixed(1), r: "2.5", fill: colors[i % colors.length]}));
       });
     }
     const old = fig.querySelector("svg");
