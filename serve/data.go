@@ -287,6 +287,6 @@ func (c curveSet) keys() []string {
 	return ks
 }
 
-// lossKeys and scoreKeys split a curve set into its two charts: losses
-// (training and validation), and the other validation scores.
+// isLoss says which chart a series goes to: losses (training and
+// validation) on one, the other validation scores on the other.
 func isLoss(k string) bool { return strings.HasSuffix(k, ":loss") }

@@ -139,6 +139,9 @@ func TestPages(t *testing.T) {
 				t.Errorf("GET %s: got no %q in the body", c.path, want)
 			}
 		}
+		if strings.Contains(body, "0xc0") || strings.Contains(body, "%!") {
+			t.Errorf("GET %s: got a pointer or a format error in the page", c.path)
+		}
 		if strings.Contains(c.ctype, "html") && (strings.Contains(body, "<script>alert") || strings.Contains(body, "<b>Paris")) {
 			t.Errorf("GET %s: got unescaped markup from the database", c.path)
 		}
