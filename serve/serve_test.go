@@ -30,6 +30,7 @@ type site struct {
 	srv     *serve.Server
 	trial   string // a trial with a failed then a succeeded attempt
 	attempt int64  // its failed attempt, which has logs
+	dir     string // that attempt's directory
 }
 
 func newSite(t *testing.T, token string) *site {
@@ -51,6 +52,7 @@ func newSite(t *testing.T, token string) *site {
 	}
 	s.trial, s.attempt = fails[0].Trial, fails[0].ID
 	dir := filepath.Join(runs, "fixture", fails[0].Dir)
+	s.dir = dir
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, "stderr.log"), []byte("Traceback\n<script>alert(3)</script> out of memory\n"), 0o644)
 	os.WriteFile(filepath.Join(dir, "stdout.log"), []byte("step 1\n"), 0o644)
@@ -191,15 +193,8 @@ func TestLogInsideRunDir(t *testing.T) {
 	outside := t.TempDir()
 	os.WriteFile(filepath.Join(outside, "stderr.log"), []byte("secret"), 0o644)
 	// A symlink inside the run directory that points out of it.
-	st, _ := results.OpenReader(s.db)
-	a, err := st.AttemptInfo(context.Background(), s.attempt)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(s.runs, "fixture", a.Dir)
-	os.RemoveAll(dir)
-	if err := os.Symlink(outside, dir); err != nil {
+	os.RemoveAll(s.dir)
+	if err := os.Symlink(outside, s.dir); err != nil {
 		t.Fatal(err)
 	}
 	w := s.get(t, http.MethodGet, "/s/fixture/attempt/"+strconv.FormatInt(s.attempt, 10)+"/log/stderr")
@@ -355,13 +350,7 @@ func TestPredictionReferences(t *testing.T) {
 	if err != nil || len(exs) == 0 {
 		t.Fatalf("syn-squad validation: %v", err)
 	}
-	st, _ := results.OpenReader(s.db)
-	a, err := st.AttemptInfo(context.Background(), s.attempt)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(s.runs, "fixture", a.Dir)
+	dir := s.dir
 	spec, _ := json.Marshal(trainer.Spec{Protocol: 1, Task: &task})
 	os.WriteFile(filepath.Join(dir, "spec.json"), spec, 0o644)
 	pred, _ := json.Marshal(map[string]string{"id": exs[0].ID, "prediction": "my answer"})
@@ -379,13 +368,7 @@ func TestLogSymlink(t *testing.T) {
 	s := newSite(t, "")
 	secret := filepath.Join(t.TempDir(), "secret")
 	os.WriteFile(secret, []byte("secret"), 0o644)
-	st, _ := results.OpenReader(s.db)
-	a, err := st.AttemptInfo(context.Background(), s.attempt)
-	st.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := filepath.Join(s.runs, "fixture", a.Dir, "stdout.log")
+	log := filepath.Join(s.dir, "stdout.log")
 	os.Remove(log)
 	if err := os.Symlink(secret, log); err != nil {
 		t.Fatal(err)

@@ -101,7 +101,7 @@ func TestServeProcess(t *testing.T) {
 // database, every run finished trials.
 func TestBenchServe(t *testing.T) {
 	if testing.Short() {
-		t.Skip("runs two sweeps")
+		t.Skip("runs three sweeps")
 	}
 	out, errOut, code := run(t, "bench", "serve", "--duration", "3s", "--clients", "5", "--page-every", "200ms", "--json", "--dir", t.TempDir())
 	if code != 0 {
