@@ -161,6 +161,11 @@ func TestBrowserLive(t *testing.T) {
 		chromedp.Do(ctx, chromedp.Navigate("about:blank"))
 		fts.Close()
 	}()
+	if err := chromedp.Do(ctx, chromedp.Navigate(fts.URL+"/"), chromedp.WaitVisible(chromedp.CSS("table.list"))); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(ctx, t, "the index lists the sweep named as markup, as text", `document.querySelector("table.list").textContent.includes("<script>alert(2)")`, 10*time.Second)
+	screenshot(ctx, t, dir, "serve-index.png")
 	if err := chromedp.Do(ctx, chromedp.Navigate(fts.URL+"/s/fixture/"), chromedp.WaitVisible(chromedp.CSS("table.matrix"))); err != nil {
 		t.Fatal(err)
 	}
