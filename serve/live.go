@@ -131,17 +131,24 @@ type pointsMsg struct {
 	Series  curveSet `json:"s"`
 }
 
+// watchState is what a watcher remembers between polls.
+type watchState struct {
+	last    results.Marker
+	running []int64          // the running attempts at the last summary
+	cursors map[int64]cursor // how far each watched attempt's curves were sent
+	idle    int              // quiet polls since the last message
+}
+
 // watch polls the change marker while anyone listens, and sends what
 // changed: the summary (cells, counts, the running attempts) when
 // attempts or trials changed, new curve points when metrics or scores
-// grew, and "report" when scores landed. One watcher per sweep, however
-// many streams: the database sees one reader.
+// grew, and "report" when scores landed and the report may be rendered
+// again. One watcher per sweep, however many streams: the database sees
+// one reader.
 func (sw *sweep) watch() {
 	t := time.NewTicker(sw.srv.opt.Interval)
 	defer t.Stop()
-	var last results.Marker
-	cursors := map[int64]cursor{}
-	idle := 0
+	w := &watchState{cursors: map[int64]cursor{}}
 	// Scores that land while the report is too fresh to render again are
 	// announced once it may be: otherwise the last ones would wait for
 	// more scores that may never come.
@@ -159,12 +166,12 @@ func (sw *sweep) watch() {
 			return
 		}
 		sw.mu.Unlock()
-		scores := last.Scores
-		if err := sw.tick(&last, cursors, &idle); err != nil && !notReady(err) && !sw.stopped() {
+		scores := w.last.Scores
+		if err := sw.tick(w); err != nil && !notReady(err) && !sw.stopped() {
 			sw.srv.errors.Add(1)
 			sw.srv.opt.Logf("serve: sweep %s: %v", sw.name, err)
 		}
-		reportDue = reportDue || last.Scores != scores
+		reportDue = reportDue || w.last.Scores != scores
 		if reportDue && sw.mayRender() {
 			reportDue = false
 			sw.broadcast([]byte("event: report\ndata: {}\n\n"))
@@ -176,69 +183,65 @@ func (sw *sweep) watch() {
 // proxies from closing the streams.
 const keepAlive = 15
 
-func (sw *sweep) tick(last *results.Marker, cursors map[int64]cursor, idle *int) error {
+func (sw *sweep) tick(w *watchState) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	m, err := sw.store.Marker(ctx)
 	if err != nil {
 		return err
 	}
-	if m == *last {
-		if *idle++; *idle >= keepAlive {
-			*idle = 0
+	if m == w.last {
+		if w.idle++; w.idle >= keepAlive {
+			w.idle = 0
 			sw.broadcast([]byte(": keep-alive\n\n"))
 		}
 		return nil
 	}
-	*idle = 0
-	prev := *last
-	*last = m
-	var running []int64
+	w.idle = 0
+	prev := w.last
+	w.last = m
 	if m.Attempts != prev.Attempts || m.Ended != prev.Ended || m.Trials != prev.Trials || m.Events != prev.Events {
 		st, _, err := sw.summary(ctx)
 		if err != nil {
 			return err
 		}
-		running = st.Running
+		w.running = st.Running
 		msg, err := sse("summary", st)
 		if err != nil {
 			return err
 		}
 		sw.broadcast(msg)
-	} else {
-		for a := range cursors {
-			running = append(running, a)
+	}
+	if m.Metrics == prev.Metrics && m.Scores == prev.Scores {
+		return nil
+	}
+	// Attempts that ended since the last poll are read once more for
+	// their last points, then forgotten.
+	ids := slices.Clone(w.running)
+	for a := range w.cursors {
+		if !slices.Contains(ids, a) {
+			ids = append(ids, a)
 		}
 	}
-	if m.Metrics != prev.Metrics || m.Scores != prev.Scores {
-		// Attempts that just ended are read once more for their last
-		// points, then forgotten.
-		ids := slices.Clone(running)
-		for a := range cursors {
-			if !slices.Contains(ids, a) {
-				ids = append(ids, a)
-			}
+	slices.Sort(ids)
+	for _, a := range ids {
+		set, next, err := curvesAfter(ctx, sw.store, a, w.cursors[a])
+		if err != nil {
+			return err
 		}
-		slices.Sort(ids)
-		for _, a := range ids {
-			set, next, err := curvesAfter(ctx, sw.store, a, cursors[a])
-			if err != nil {
-				return err
-			}
-			if slices.Contains(running, a) {
-				cursors[a] = next
-			} else {
-				delete(cursors, a)
-			}
-			if len(set) == 0 {
-				continue
-			}
-			msg, err := sse("points", pointsMsg{Attempt: a, Series: set})
-			if err != nil {
-				return err
-			}
-			sw.broadcast(msg)
+		if slices.Contains(w.running, a) {
+			w.cursors[a] = next
+		} else {
+			delete(w.cursors, a)
 		}
+		if len(set) == 0 {
+			continue
+		}
+		msg, err := sse("points", pointsMsg{Attempt: a, Series: set})
+		if err != nil {
+			return err
+		}
+		sw.broadcast(msg)
 	}
 	return nil
 }
