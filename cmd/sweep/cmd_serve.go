@@ -34,8 +34,9 @@ It listens on loopback (127.0.0.1:8321) unless --addr says otherwise; an
 address beyond loopback needs --token or --token-file, and every request
 must then carry it (Authorization: Bearer TOKEN, or ?token=TOKEN once,
 which sets a cookie). See docs/serve.md.`,
-		Args: cobra.MaximumNArgs(1),
-		RunE: runServe,
+		Args:              cobra.MaximumNArgs(1),
+		RunE:              runServe,
+		ValidArgsFunction: sweepFileArgs,
 	}
 	f := cmd.Flags()
 	f.String("db", "", "serve one database (default: every sweep under --runs, or FILE's)")
