@@ -3,6 +3,7 @@ package servebench
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -67,8 +68,10 @@ func Serve(ctx context.Context, dir string, o Options) (Bench, error) {
 		o.PageEvery = time.Second
 	}
 	if o.Sweep.Steps == 0 {
-		o.Sweep = SweepOptions{Name: "bench-serve", Methods: []string{"lora", "tl6"}, Ranks: []int{2, 8}, Seeds: 2000,
-			Slots: 2, Steps: 20, Delay: 20 * time.Millisecond}
+		// More trials than the run can finish (a few a second), and no
+		// more, so that recording them takes little of the run.
+		o.Sweep = SweepOptions{Name: "bench-serve", Methods: []string{"lora", "tl6"}, Ranks: []int{2, 8},
+			Seeds: 50 + int(5*o.Duration.Seconds()), Slots: 2, Steps: 20, Delay: 20 * time.Millisecond}
 	}
 	b := Bench{Seconds: o.Duration.Seconds(), Clients: o.Clients}
 	alone, err := timed(ctx, filepath.Join(dir, "alone"), o)
@@ -91,13 +94,61 @@ func Serve(ctx context.Context, dir string, o Options) (Bench, error) {
 
 // timed runs the sweep in dir for the duration and counts its trials.
 func timed(ctx context.Context, dir string, o Options) (int, error) {
+	return runFor(ctx, dir, o, nil)
+}
+
+// runFor runs the sweep in dir until the duration has passed since its
+// first attempt started (recording the trials comes before, and is not
+// timed), and returns how many trials succeeded in that time. during,
+// when not nil, runs for that time with the first attempt's trial.
+func runFor(ctx context.Context, dir string, o Options, during func(ctx context.Context, trial string)) (int, error) {
 	file, err := WriteSweep(dir, o.Sweep)
 	if err != nil {
 		return 0, err
 	}
-	ctx, cancel := context.WithTimeout(ctx, o.Duration)
+	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	return Run(ctx, file)
+	type result struct {
+		n   int
+		err error
+	}
+	ran := make(chan result, 1)
+	finished := make(chan struct{})
+	go func() {
+		n, err := Run(runCtx, file)
+		ran <- result{n, err}
+		close(finished)
+	}()
+	db := DB(dir, o.Sweep.Name)
+	trial, err := waitForTrial(runCtx, db, finished)
+	if err != nil {
+		cancel()
+		r := <-ran
+		return 0, fmt.Errorf("the sweep started no trial: %v (%v)", err, r.err)
+	}
+	before, err := succeeded(db)
+	if err != nil {
+		return 0, err
+	}
+	timedCtx, stop := context.WithTimeout(runCtx, o.Duration)
+	defer stop()
+	if during != nil {
+		during(timedCtx, trial)
+	}
+	<-timedCtx.Done()
+	cancel()
+	r := <-ran
+	return r.n - before, r.err
+}
+
+func succeeded(db string) (int, error) {
+	st, err := results.OpenReader(db)
+	if err != nil {
+		return 0, err
+	}
+	defer st.Close()
+	counts, err := st.StateCounts(context.Background())
+	return counts[results.TrialSucceeded], err
 }
 
 func (b *Bench) served(ctx context.Context, dir string, o Options) (int, error) {
@@ -125,121 +176,102 @@ func (b *Bench) served(ctx context.Context, dir string, o Options) (int, error) 
 	go hs.Serve(ln)
 	defer hs.Close()
 	base := "http://" + ln.Addr().String()
-
-	file, err := WriteSweep(dir, o.Sweep)
-	if err != nil {
-		return 0, err
-	}
-	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-	defer cancel()
-	type result struct {
-		n   int
-		err error
-	}
-	ran := make(chan result, 1)
-	go func() {
-		n, err := Run(runCtx, file)
-		ran <- result{n, err}
-	}()
-	// The clients start once the sweep has a trial running, so each page
-	// has something to show.
-	trial, err := waitForTrial(runCtx, DB(dir, o.Sweep.Name))
-	if err != nil {
-		r := <-ran
-		return 0, fmt.Errorf("the sweep started no trial: %v (%v)", err, r.err)
-	}
-	sw := "/s/" + url.PathEscape(o.Sweep.Name) + "/"
-	pages := []string{"/", sw, sw + "trial/" + url.PathEscape(trial), sw + "part/running", sw + "report"}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Clients}}
 	var (
-		wg       sync.WaitGroup
 		mu       sync.Mutex
 		times    []float64
 		requests atomic.Int64
 		failures atomic.Int64
 		events   atomic.Int64
 	)
-	for i := range o.Clients {
-		wg.Add(2)
-		go func() { // the live stream, held to the end
-			defer wg.Done()
-			req, _ := http.NewRequestWithContext(runCtx, http.MethodGet, base+sw+"events", nil)
-			resp, err := client.Do(req)
-			if err != nil {
-				if runCtx.Err() == nil {
-					failures.Add(1)
-					note(err.Error())
-				}
-				return
-			}
-			defer resp.Body.Close()
-			sc := bufio.NewScanner(resp.Body)
-			for sc.Scan() {
-				if strings.HasPrefix(sc.Text(), "event: ") {
-					events.Add(1)
-				}
-			}
-			if runCtx.Err() == nil {
-				failures.Add(1)
-				note("a live stream ended early")
-			}
-		}()
-		go func() { // page requests, staggered over the period
-			defer wg.Done()
-			t := time.NewTimer(o.PageEvery * time.Duration(i) / time.Duration(o.Clients))
-			for k := i; ; k++ {
-				select {
-				case <-runCtx.Done():
-					return
-				case <-t.C:
-				}
-				t.Reset(o.PageEvery)
-				start := time.Now()
-				req, _ := http.NewRequestWithContext(runCtx, http.MethodGet, base+pages[k%len(pages)], nil)
+	// The clients start once the sweep has a trial running, so each page
+	// has something to show.
+	clients := func(runCtx context.Context, trial string) {
+		sw := "/s/" + url.PathEscape(o.Sweep.Name) + "/"
+		pages := []string{"/", sw, sw + "trial/" + url.PathEscape(trial), sw + "part/running", sw + "report"}
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * o.Clients}}
+		var wg sync.WaitGroup
+		for i := range o.Clients {
+			wg.Add(2)
+			go func() { // the live stream, held to the end
+				defer wg.Done()
+				req, _ := http.NewRequestWithContext(runCtx, http.MethodGet, base+sw+"events", nil)
 				resp, err := client.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					if err == nil && resp.StatusCode != http.StatusOK {
-						err = fmt.Errorf("%s: %s", pages[k%len(pages)], resp.Status)
+				if err != nil {
+					if runCtx.Err() == nil {
+						failures.Add(1)
+						note(err.Error())
+					}
+					return
+				}
+				defer resp.Body.Close()
+				sc := bufio.NewScanner(resp.Body)
+				for sc.Scan() {
+					if strings.HasPrefix(sc.Text(), "event: ") {
+						events.Add(1)
 					}
 				}
-				if runCtx.Err() != nil {
-					return
-				}
-				requests.Add(1)
-				if err != nil {
+				if runCtx.Err() == nil {
 					failures.Add(1)
-					note(err.Error())
-					continue
+					note("a live stream ended early")
 				}
-				mu.Lock()
-				times = append(times, float64(time.Since(start).Microseconds())/1000)
-				mu.Unlock()
-			}
-		}()
+			}()
+			go func() { // page requests, staggered over the period
+				defer wg.Done()
+				t := time.NewTimer(o.PageEvery * time.Duration(i) / time.Duration(o.Clients))
+				for k := i; ; k++ {
+					select {
+					case <-runCtx.Done():
+						return
+					case <-t.C:
+					}
+					t.Reset(o.PageEvery)
+					start := time.Now()
+					req, _ := http.NewRequestWithContext(runCtx, http.MethodGet, base+pages[k%len(pages)], nil)
+					resp, err := client.Do(req)
+					if err == nil {
+						_, err = io.Copy(io.Discard, resp.Body)
+						resp.Body.Close()
+						if err == nil && resp.StatusCode != http.StatusOK {
+							err = fmt.Errorf("%s: %s", pages[k%len(pages)], resp.Status)
+						}
+					}
+					if runCtx.Err() != nil {
+						return
+					}
+					requests.Add(1)
+					if err != nil {
+						failures.Add(1)
+						note(err.Error())
+						continue
+					}
+					mu.Lock()
+					times = append(times, float64(time.Since(start).Microseconds())/1000)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
 	}
-	r := <-ran
-	wg.Wait()
-	if r.err != nil {
-		note(r.err.Error())
-		return 0, r.err
+	n, err := runFor(ctx, dir, o, clients)
+	if err != nil {
+		note(err.Error())
+		return 0, err
 	}
 	slices.Sort(times)
 	b.Requests, b.Events, b.Locked = requests.Load(), events.Load(), locked.Load()
-	b.Errors = failures.Load() + serverErrs.Load() + srv.Errors()
+	b.Errors = failures.Load() + serverErrs.Load() // the server logs each of its errors
 	if v := firstErr.Load(); v != nil {
 		b.ErrorText = v.(string)
 	}
-	if n := len(times); n > 0 {
-		b.P50, b.P99, b.Max = times[n/2], times[min(n-1, n*99/100)], times[n-1]
+	if k := len(times); k > 0 {
+		b.P50, b.P99, b.Max = times[k/2], times[min(k-1, k*99/100)], times[k-1]
 	}
-	return r.n, nil
+	return n, nil
 }
 
 // waitForTrial waits for the sweep's database and its first attempt and
-// returns that attempt's trial.
-func waitForTrial(ctx context.Context, db string) (string, error) {
+// returns that attempt's trial; it gives up when the run has finished.
+func waitForTrial(ctx context.Context, db string, finished <-chan struct{}) (string, error) {
 	for {
 		if st, err := results.OpenReader(db); err == nil {
 			as, err := st.RunningInfos(ctx)
@@ -251,6 +283,8 @@ func waitForTrial(ctx context.Context, db string) (string, error) {
 		select {
 		case <-ctx.Done():
 			return "", ctx.Err()
+		case <-finished:
+			return "", errors.New("the run ended first")
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
