@@ -151,6 +151,9 @@ func TestPages(t *testing.T) {
 			t.Errorf("GET %s: got Content-Security-Policy %q", c.path, csp)
 		}
 	}
+	if n := s.srv.Errors(); n != 0 {
+		t.Errorf("got %d internal errors, want none", n)
+	}
 }
 
 // TestTraversal404 puts ../, absolute paths and their encodings in every
@@ -183,6 +186,9 @@ func TestTraversal404(t *testing.T) {
 		if w := s.get(t, http.MethodGet, p); w.Code != http.StatusNotFound {
 			t.Errorf("GET %s: got %d, want 404", p, w.Code)
 		}
+	}
+	if n := s.srv.Errors(); n != 0 {
+		t.Errorf("got %d internal errors, want none: a bad parameter is the client's 404", n)
 	}
 }
 
