@@ -89,19 +89,29 @@
     return [...new Set([...document.querySelectorAll("figure.chart")].map(f => f.dataset.attempt))];
   }
 
+  // get fetches from this sweep's addresses; a failure (the server went
+  // away) leaves the page as it is: the stream's reconnection brings it
+  // up to date.
+  async function get(path, as) {
+    try {
+      const r = await fetch(base + path, {credentials: "same-origin"});
+      return r.ok ? await r[as]() : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
   async function fetchPoints(id) {
-    const r = await fetch(`${base}attempt/${encodeURIComponent(id)}/points`, {credentials: "same-origin"});
-    if (!r.ok) return;
-    const m = await r.json();
-    if (merge(m.a, m.s)) redraw(m.a);
+    const m = await get(`attempt/${encodeURIComponent(id)}/points`, "json");
+    if (m && merge(m.a, m.s)) redraw(m.a);
   }
 
   async function swap(part) {
     const sec = document.querySelector(`[data-part="${part}"]`);
     if (!sec) return;
-    const r = await fetch(`${base}part/${part}`, {credentials: "same-origin"});
-    if (!r.ok) return;
-    sec.innerHTML = await r.text();
+    const html = await get(`part/${part}`, "text");
+    if (html === null) return;
+    sec.innerHTML = html;
     initCharts(sec);
   }
 
