@@ -536,8 +536,8 @@ func (s *Server) pointsJSON(w http.ResponseWriter, r *http.Request) {
 }
 
 // stream is a sweep's live updates as server-sent events. It subscribes
-// before it answers, so a page that reads its state on "open" misses
-// nothing.
+// before it answers, and starts with the current summary, so a page that
+// reads its curves on "open" misses nothing.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	sw := s.lookup(w, r)
 	if sw == nil {
@@ -554,6 +554,13 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("X-Accel-Buffering", "no")
 	io.WriteString(w, "retry: 2000\n\n")
+	// The summary as it stands: a page that reconnects after missing
+	// some catches up without waiting for the next change.
+	if st, _, err := sw.summary(r.Context()); err == nil {
+		if msg, err := sse("summary", st); err == nil {
+			w.Write(msg)
+		}
+	}
 	fl.Flush()
 	for {
 		select {
