@@ -81,7 +81,8 @@ func build() (bin, backend string, err error) {
 }
 
 // demo times the demo sweep as make demo runs it, from an empty cache
-// (base-model pretraining included) and again with everything done.
+// (the base model installed or pretrained into it) and again with
+// everything done.
 func demo(bin, backend string) ([]row, error) {
 	tmp, err := os.MkdirTemp("", "sweep-bench-demo-")
 	if err != nil {
@@ -110,7 +111,7 @@ func demo(bin, backend string) ([]row, error) {
 	const goal = 300.0
 	cmdline := "sweep run examples/demo.yaml && sweep report examples/demo.yaml"
 	return []row{
-		{Name: "the demo sweep (81 trials), empty cache: pretraining, trials, report; " + backend, Command: cmdline,
+		{Name: "the demo sweep, empty cache: base model, trials, report; " + backend, Command: cmdline,
 			Figure: fmt.Sprintf("%.0f s", cold.Seconds()), Anchor: fmt.Sprintf("goal %.0f s", goal),
 			Ratio: fmt.Sprintf("%.2f× the goal", cold.Seconds()/goal), Goal: "≤ 1.0×"},
 		{Name: "the demo sweep again: cached base, every trial done", Command: cmdline,

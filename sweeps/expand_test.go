@@ -249,12 +249,30 @@ func TestExampleInDocs(t *testing.T) {
 }
 
 func TestShippedSweeps(t *testing.T) {
-	s, err := Load("../examples/demo.yaml")
+	demo, err := Load("../examples/demo.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Trials()); n != 81 {
-		t.Errorf("demo.yaml: got %d trials, want 81", n)
+	if n := len(demo.Trials()); n != 30 {
+		t.Errorf("demo.yaml: got %d trials, want 30", n)
+	}
+	mini, err := Load("../examples/paper-mini.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(mini.Trials()); n != 550 {
+		t.Errorf("paper-mini.yaml: got %d trials, want 550", n)
+	}
+	// The demo says each of its trials is one of paper-mini's, so that its
+	// figures can be read against the full design's.
+	inMini := map[string]bool{}
+	for _, tr := range mini.Trials() {
+		inMini[tr.ID] = true
+	}
+	for _, tr := range demo.Trials() {
+		if !inMini[tr.ID] {
+			t.Errorf("demo trial %s (%s %s r%d s%d) is not in paper-mini.yaml", tr.ID, tr.TaskName(), tr.MethodName(), tr.Rank, tr.Seed)
+		}
 	}
 	// The paper sweeps name checkpoints that only a cluster has: loading
 	// reports the missing directory, and with a stand-in directory of the
@@ -374,7 +392,7 @@ func FuzzParse(f *testing.F) {
 			f.Add(data)
 		}
 	}
-	for _, name := range []string{"../examples/demo.yaml", "../examples/paper-llama2-7b.yaml"} {
+	for _, name := range []string{"../examples/demo.yaml", "../examples/paper-mini.yaml", "../examples/paper-llama2-7b.yaml"} {
 		data, err := os.ReadFile(name)
 		if err != nil {
 			f.Fatal(err) // a seed lost silently would shrink the corpus unseen

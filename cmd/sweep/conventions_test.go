@@ -198,7 +198,7 @@ func TestPlanStdin(t *testing.T) {
 	}
 	demo, _ := os.ReadFile("../../examples/demo.yaml")
 	out, _, code := runCLI(t, string(demo), "plan", "-")
-	if want := "sweep demo: 81 trials"; code != 0 || !strings.HasPrefix(out, want) {
+	if want := "sweep demo: 30 trials"; code != 0 || !strings.HasPrefix(out, want) {
 		t.Errorf("got exit %d, %q; want %q", code, out, want)
 	}
 }
