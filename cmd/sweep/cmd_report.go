@@ -121,11 +121,17 @@ func (s keyedSource) Records(ctx context.Context) (*results.Records, error) {
 		return nil, err
 	}
 	for _, c := range recs.Cells {
-		if _, ok := recs.TaskKeys[c.Task]; !ok {
-			if k := sweeps.PrimaryKey(c.Task); k != "" {
-				recs.TaskKeys[c.Task] = k
-			}
-		}
+		registryKey(recs.TaskKeys, c.Task)
 	}
 	return recs, nil
+}
+
+// registryKey gives a task without a stored primary value key the one
+// the task registry has.
+func registryKey(keys map[string]string, task string) {
+	if keys[task] == "" {
+		if k := sweeps.PrimaryKey(task); k != "" {
+			keys[task] = k
+		}
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tiedlora/tiedlora-sweep/results"
-	"github.com/tiedlora/tiedlora-sweep/sweeps"
 	"github.com/tiedlora/tiedlora-sweep/trialframe"
 )
 
@@ -92,9 +91,7 @@ func (s keyedSource) TrialResults(ctx context.Context) (*results.TrialResults, e
 		return nil, err
 	}
 	for _, t := range tr.Trials {
-		if k := sweeps.PrimaryKey(t.Task); tr.TaskKeys[t.Task] == "" && k != "" {
-			tr.TaskKeys[t.Task] = k
-		}
+		registryKey(tr.TaskKeys, t.Task)
 	}
 	return tr, nil
 }
