@@ -43,6 +43,8 @@ type Sweep struct {
 	// restrict leaves out what per-method hyper-parameter lists do not
 	// hold: each rule is (method, values of one axis).
 	restrict []rule
+	// earlyStop is the resolved early_stop block (nil without one).
+	earlyStop *EarlyStop
 }
 
 // HasModel reports whether the sweep names a base model, so that trials
@@ -116,11 +118,16 @@ func (l *loader) parse(name string, data []byte) *Sweep {
 	l.checkMethods()
 	l.checkTasks()
 	l.buildAxes()
+	l.checkEarlyStop()
 	l.checkInputs()
 	if len(d.errs) > 0 {
 		return nil
 	}
 	l.checkCombinations()
+	if len(d.errs) > 0 {
+		return nil
+	}
+	l.checkEarlyStopTrials()
 	return s
 }
 

@@ -15,6 +15,9 @@ type Plan struct {
 	Grid   []GridDim `json:"grid"`
 	Trials []Trial   `json:"trials"`
 	Totals Totals    `json:"totals"`
+	// EarlyStop is the early_stop block, with its rungs and groups (nil
+	// without one).
+	EarlyStop *EarlyStopPlan `json:"early_stop,omitempty"`
 }
 
 // AxisInfo describes one axis; Default marks a worker default that the
@@ -80,6 +83,7 @@ func (s *Sweep) Plan() Plan {
 		p.Grid = append(p.Grid, dim)
 	}
 	p.Trials = s.Trials()
+	p.EarlyStop = s.earlyStopPlan()
 	t := &p.Totals
 	t.Trials = len(p.Trials)
 	s.walk(s.restricted, func([]int) { t.Excluded++ })

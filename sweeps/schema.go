@@ -35,6 +35,7 @@ type File struct {
 	Select        Select            `yaml:"select"`
 	MaxRetries    *int              `yaml:"max_retries"`
 	RetryBackoff  Duration          `yaml:"retry_backoff"`
+	EarlyStop     *EarlyStopFile    `yaml:"early_stop"`
 }
 
 // Model names the base model: a preset, a Hugging Face config.json, and
