@@ -112,7 +112,7 @@ func TestByMethodErrors(t *testing.T) {
 		{"key beside by_method", "methods: [lora]\nhparams:\n  lr: {by_method: {lora: [1e-3]}, from: 1}\n",
 			[]string{`test.yaml:6:35: unknown key "from" in hparams.lr: with by_method, every value list is under it (default: [...], <method>: [...])`}},
 		{"misspelt by_method", "methods: [lora]\nhparams:\n  lr: {by_methods: {lora: [1e-3]}}\n",
-			[]string{"test.yaml:6:7: hparams.lr: a range needs from and to (and optionally step)", `test.yaml:6:8: unknown key "by_methods" in range hparams.lr (did you mean "by_method"?)`}},
+			[]string{`test.yaml:6:8: unknown key "by_methods" in hparams.lr (did you mean "by_method"?); a mapping here is a distribution (uniform, log_uniform, int_uniform, log_int_uniform, choice), a range {from, to, step} or by_method`}},
 		{"zipped", "methods: [lora]\nhparams:\n  lr: {by_method: {lora: [1e-3, 1e-2]}}\n  steps: [10, 20]\nzip: [[lr, steps]]\n",
 			[]string{"test.yaml:8:8: zip: hparams.lr has values per method (by_method); it cannot be zipped"}},
 		{"no methods", "worker: {kind: command, command: [train]}\nhparams:\n  lr: {by_method: {default: [1e-3]}}\n",

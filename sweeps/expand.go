@@ -45,6 +45,9 @@ type axisDef struct {
 	// perMethod: the values of each method (by_method; ByMethodDefault
 	// for the others); values is then their union.
 	perMethod map[string][]any
+	// sampled: the values are drawn from this distribution; the sampled
+	// axes vary together, point by point.
+	sampled *Distribution
 }
 
 // rule is one exclude entry: a trial matching every clause is left out.
@@ -98,6 +101,7 @@ func (l *loader) buildAxes() {
 		rules = hparamsFor(f.Worker.Kind)
 	}
 	known := sortedKeys(rules)
+	samples := l.buildSamples(rules, needs)
 	seenH := map[string]bool{}
 	for _, h := range f.HParams {
 		at := "hparams." + h.Name
@@ -112,6 +116,13 @@ func (l *loader) buildAxes() {
 		}
 		seenH[h.Name] = true
 		a := &axisDef{name: h.Name, path: at, partial: l.broken(at)}
+		if h.Sample != nil {
+			if sp := samples[h.Name]; sp != nil && len(sp.values) > 0 {
+				a.values, a.sampled = sp.values, h.Sample
+				add(a)
+			}
+			continue
+		}
 		if h.PerMethod {
 			if l.perMethodAxis(h, a, r, ok) {
 				add(a)
@@ -401,11 +412,19 @@ func (l *loader) buildGroups() {
 			}
 			ai := s.axisIndex(name)
 			switch {
+			case ai < 0 && l.sampledName(name):
+				l.errAt(indexPath(at, i), "zip: hparams.%s is sampled; the sampled hyper-parameters vary together already (point i gives each its i-th value), and zip is for lists", name)
+				continue
+			case ai < 0 && l.broken("hparams."+name):
+				continue
 			case ai < 0:
 				l.errAt(indexPath(at, i), "zip: no axis %q%s; axes: %s", name, didYouMean(name, s.axisNames()), strings.Join(s.axisNames(), ", "))
 				continue
 			case s.axes[ai].perMethod != nil:
 				l.errAt(indexPath(at, i), "zip: hparams.%s has values per method (by_method); it cannot be zipped", name)
+				continue
+			case s.axes[ai].sampled != nil:
+				l.errAt(indexPath(at, i), "zip: hparams.%s is sampled; the sampled hyper-parameters vary together already (point i gives each its i-th value), and zip is for lists", name)
 				continue
 			case s.axes[ai].derived != nil:
 				l.errAt(indexPath(at, i), "zip: %s is not set in the file (its default is %s); give its values under hparams", name, s.axes[ai].derived.Formula())
@@ -425,6 +444,12 @@ func (l *loader) buildGroups() {
 			if n < 0 {
 				n = len(s.axes[ai].values)
 			}
+		}
+	}
+	// The sampled axes are one more zip group.
+	for ai, a := range s.axes {
+		if a.sampled != nil {
+			group[ai] = len(f.Zip) + 1
 		}
 	}
 	// Groups in axis order: a zip group stands where its first axis does.
@@ -470,11 +495,22 @@ func (l *loader) buildExclude() {
 				continue
 			}
 			ai := s.axisIndex(name)
+			if ai < 0 && l.sampledName(name) {
+				l.errAt(p+"#key", "exclude: hparams.%s is sampled; exclude rules match the values of lists, not drawn ones (narrow the distribution instead)", name)
+				continue
+			}
+			if ai < 0 && l.broken("hparams."+name) {
+				continue
+			}
 			if ai < 0 {
 				l.errAt(p+"#key", "exclude: no axis %q%s; axes: %s", name, didYouMean(name, s.axisNames()), strings.Join(s.axisNames(), ", "))
 				continue
 			}
 			a := s.axes[ai]
+			if a.sampled != nil {
+				l.errAt(p+"#key", "exclude: hparams.%s is sampled; exclude rules match the values of lists, not drawn ones (narrow the distribution instead)", name)
+				continue
+			}
 			if a.derived != nil {
 				l.errAt(p+"#key", "exclude: %s is not set in the file (its default is %s of each trial); give its values under hparams", name, a.derived.Formula())
 				continue

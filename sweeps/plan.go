@@ -18,6 +18,9 @@ type Plan struct {
 	// EarlyStop is the early_stop block, with its rungs and groups (nil
 	// without one).
 	EarlyStop *EarlyStopPlan `json:"early_stop,omitempty"`
+	// Samples are the sampled hyper-parameters, their distributions and
+	// the number of points (nil without samples).
+	Samples *SamplesPlan `json:"samples,omitempty"`
 }
 
 // AxisInfo describes one axis; Default marks a worker default that the
@@ -32,6 +35,9 @@ type AxisInfo struct {
 	// ByMethod are the values of each method when the file gives them
 	// per method ("default" for the others); Values are their union.
 	ByMethod map[string][]any `json:"by_method,omitempty"`
+	// Sampled is the distribution of a sampled hyper-parameter; Values
+	// are then the drawn values, point by point.
+	Sampled *Distribution `json:"sampled,omitempty"`
 }
 
 // GridDim is one crossing dimension of a plan.
@@ -42,6 +48,9 @@ type GridDim struct {
 	// PerMethod says an axis of the dimension is given per method
 	// (by_method): each method crosses only its own values.
 	PerMethod bool `json:"per_method,omitempty"`
+	// Sampled says the dimension is the sampled hyper-parameters, Size
+	// their points.
+	Sampled bool `json:"sampled,omitempty"`
 }
 
 // Totals sums a plan up.
@@ -68,7 +77,7 @@ func (s *Sweep) Plan() Plan {
 		p.Model = &a
 	}
 	for _, a := range s.axes {
-		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit, ByMethod: a.perMethod}
+		info := AxisInfo{Name: a.name, Values: a.values, Default: a.implicit, ByMethod: a.perMethod, Sampled: a.sampled}
 		if a.derived != nil {
 			info.Derived = a.derived.Formula()
 		}
@@ -79,11 +88,13 @@ func (s *Sweep) Plan() Plan {
 		for _, ai := range g {
 			dim.Axes = append(dim.Axes, s.axes[ai].name)
 			dim.PerMethod = dim.PerMethod || s.axes[ai].perMethod != nil
+			dim.Sampled = dim.Sampled || s.axes[ai].sampled != nil
 		}
 		p.Grid = append(p.Grid, dim)
 	}
 	p.Trials = s.Trials()
 	p.EarlyStop = s.earlyStopPlan()
+	p.Samples = s.samplesPlan()
 	t := &p.Totals
 	t.Trials = len(p.Trials)
 	s.walk(s.restricted, func([]int) { t.Excluded++ })

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -35,6 +36,7 @@ type File struct {
 	Select        Select            `yaml:"select"`
 	MaxRetries    *int              `yaml:"max_retries"`
 	RetryBackoff  Duration          `yaml:"retry_backoff"`
+	Samples       *Samples          `yaml:"samples"`
 	EarlyStop     *EarlyStopFile    `yaml:"early_stop"`
 }
 
@@ -334,6 +336,9 @@ type HParam struct {
 	// default list (Axis.Set false when there is none).
 	PerMethod bool
 	ByMethod  []MethodAxis
+	// Sample is the distribution of a sampled hyper-parameter (nil for a
+	// grid axis): the file's samples key says how many points to draw.
+	Sample *Distribution
 }
 
 // MethodAxis is one method's values of a hyper-parameter.
@@ -360,10 +365,13 @@ func (h *HParams) decodeNode(d *decoder, n *yaml.Node, path string) {
 		d.pos[p] = posOf(val)
 		before := len(d.errs)
 		hp := HParam{Name: key}
-		if byMethodNode(val) != nil {
+		switch {
+		case byMethodNode(val) != nil:
 			hp.PerMethod = true
 			hp.decodeByMethod(d, val, p)
-		} else {
+		case distNode(val):
+			hp.Sample = decodeDist(d, val, p)
+		default:
 			a.decodeNode(d, val, p)
 			hp.Axis = a
 		}
@@ -411,6 +419,11 @@ func (h *HParam) decodeByMethod(d *decoder, n *yaml.Node, path string) {
 			p := bm + "." + m
 			d.pos[p+"#key"] = posOf(mk)
 			d.pos[p] = posOf(mv)
+			if distNode(mv) {
+				d.errorf(mv, "%s: a hyper-parameter is sampled for every method or none; give %s a distribution without by_method, or lists per method", p, strings.TrimPrefix(path, "hparams."))
+				d.markBad(p)
+				return
+			}
 			var a Axis
 			before := len(d.errs)
 			a.decodeNode(d, mv, p)
