@@ -24,6 +24,7 @@ type sweep struct {
 	store *results.Store
 
 	sum summaryCache
+	cmp compareCache // the compare page's analysis
 
 	mu      sync.Mutex
 	subs    map[chan []byte]struct{}

@@ -10,10 +10,11 @@ import (
 var static embed.FS
 
 // contentPolicy allows the page's own script, style and streams and
-// nothing else: no inline script, no other origin. Report frames get
+// nothing else: no inline script, no other origin; forms (the compare
+// page's, all GET) go only to this server. Report frames get
 // their own (reportPolicy).
 const contentPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-	"frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'"
+	"frame-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'self'"
 
 // routes maps the dashboard's addresses. Every parameter is checked
 // against the database (a sweep name against the listing, a trial id or
@@ -21,6 +22,7 @@ const contentPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", s.index)
+	mux.HandleFunc("GET /compare", s.comparePage)
 	mux.HandleFunc("GET /s/{sweep}/{$}", s.sweepPage)
 	mux.HandleFunc("GET /s/{sweep}/events", s.stream)
 	mux.HandleFunc("GET /s/{sweep}/report", s.reportPage)

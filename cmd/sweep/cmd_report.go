@@ -18,26 +18,32 @@ import (
 
 func newReportCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "report [FILE]",
+		Use:   "report [FILE…]",
 		Short: "Write a sweep's tables, rank-stability report and charts (index.html, report.md, CSV, LaTeX)",
 		Long: `report reads a sweep's database and writes what the Tied-LoRA paper prints:
 tables of every method against a baseline with parameter percentages, the
 rank-stability report, Pareto fronts of trainable parameters against score,
 and charts, into one self-contained index.html, a report.md, CSV files and
 LaTeX (booktabs) tables. It works on a partial sweep and says what is
-missing. See docs/report.md.`,
-		Args: cobra.MaximumNArgs(1),
+missing. See docs/report.md.
+
+With two or more sweeps (--db A --db B, or FILE FILE) it compares them
+instead: the same tasks and methods side by side, each sweep's entries
+relative to its own baseline, into --out (default compare/): index.html,
+compare.md and CSV files. See docs/report.md, "Comparing sweeps".`,
+		Args: cobra.ArbitraryArgs,
 		RunE: runReport,
 	}
 	f := cmd.Flags()
-	f.String("db", "", "database path (default runs/<name>/sweep.db of FILE)")
+	f.Var(&dbPaths{}, "db", "database path (default runs/<name>/sweep.db of FILE); repeat it to compare sweeps")
 	f.String("runs", "runs", "directory that holds one folder per sweep")
-	f.String("out", "", "output directory (default report/ beside the database)")
+	f.String("out", "", "output directory (default report/ beside the database; compare/ for a comparison)")
 	f.StringSlice("format", plots.AllFormats, "formats to write: html, md, csv, tex, svg, png")
 	f.String("baseline", analysis.DefaultBaseline, "method the others are compared with")
 	f.Float64("epsilon", analysis.DefaultEpsilon, "how close to the baseline's best counts as matching it, as a fraction of that score")
 	f.IntSlice("rank", nil, "ranks to print a table at (default every rank; the best-rank table is always printed)")
 	f.Int("dpi", 144, "resolution of the PNG charts")
+	f.StringArray("label", nil, "a compared sweep's name in the tables, one per sweep in order (default each sweep's name)")
 	return cmd
 }
 
@@ -52,6 +58,12 @@ func runReport(cmd *cobra.Command, args []string) error {
 	}
 	if v.GetInt("dpi") <= 0 {
 		return badInput(fmt.Errorf("--dpi must be positive, got %d", v.GetInt("dpi")))
+	}
+	if dbs := cmd.Flags().Lookup("db").Value.(*dbPaths); len(*dbs) > 1 || len(args) > 1 {
+		return runCompare(cmd, v, args, *dbs)
+	}
+	if len(v.GetStringSlice("label")) > 0 {
+		return badInput(errors.New("--label names the sweeps of a comparison: give two or more (--db A --db B)"))
 	}
 	store, db, err := openSweepDB(v, args)
 	if err != nil {
