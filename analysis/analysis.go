@@ -69,10 +69,13 @@ type Cell struct {
 	Val     Stat   `json:"val"`
 	Test    Stat   `json:"test"`
 	// Trials by outcome: Done have both scores; Failed failed or were
-	// cancelled; the rest are running or missing.
+	// cancelled; Pruned were stopped by the sweep's early-stopping rule
+	// (they are never selected, and a cell whose trials are all done or
+	// pruned is complete); the rest are running or missing.
 	Done    int `json:"done"`
 	Failed  int `json:"failed"`
 	Running int `json:"running"`
+	Pruned  int `json:"pruned"`
 	// Sig is the paired bootstrap against the baseline at the same rank;
 	// nil for the baseline, or without per-example statistics.
 	Sig *Significance `json:"significance,omitempty"`
@@ -80,12 +83,12 @@ type Cell struct {
 
 // Missing counts the trials that are neither done, failed nor running:
 // pending, or succeeded without the scores the protocol needs.
-func (c *Cell) Missing() int { return c.Trials - c.Done - c.Failed - c.Running }
+func (c *Cell) Missing() int { return c.Trials - c.Done - c.Failed - c.Running - c.Pruned }
 
 // Status is done, failed (some trial failed), partial or missing.
 func (c *Cell) Status() string {
 	switch {
-	case c.Done == c.Trials:
+	case c.Done+c.Pruned == c.Trials && c.Done > 0:
 		return "done"
 	case c.Failed > 0:
 		return "failed"
@@ -183,7 +186,7 @@ func Analyze(recs *results.Records, opt Options) (*Analysis, error) {
 	}
 	for _, c := range recs.Cells {
 		cell := &Cell{Task: c.Task, Method: c.Method, Rank: c.Rank, Trainable: c.Trainable,
-			Planned: c.Seeds, Trials: c.Trials, Failed: c.Failed, Running: c.Running}
+			Planned: c.Seeds, Trials: c.Trials, Failed: c.Failed, Running: c.Running, Pruned: c.Pruned}
 		a.index[cellKey{c.Task, c.Method, c.Rank}] = cell
 	}
 	varying := varyingKeys(recs.HParams)

@@ -22,19 +22,27 @@ type row struct {
 
 func main() {
 	out := flag.String("out", "docs/performance.md", "where the table goes (- for standard output)")
-	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,torch,demo")
+	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,torch,demo,earlystop")
+	only := flag.String("only", "", "comma-separated benchmarks to run, none other (the same names)")
+	detail := flag.String("earlystop-detail", "", "where the early-stopping benchmark writes its per-cell comparison (Markdown; default standard error)")
 	flag.Parse()
 	skipped := map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
 		skipped[strings.TrimSpace(s)] = true
+	}
+	chosen := map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			chosen[s] = true
+		}
 	}
 	bin, backend, err := build()
 	if err != nil {
 		fatal(err)
 	}
 	var rows []row
-	for _, b := range benches(bin, backend) {
-		if skipped[b.key] {
+	for _, b := range benches(bin, backend, *detail) {
+		if skipped[b.key] || (len(chosen) > 0 && !chosen[b.key]) {
 			continue
 		}
 		fmt.Fprintf(os.Stderr, "bench %s: %s\n", b.key, b.command)
@@ -124,7 +132,7 @@ type bench struct {
 	run          func() ([]row, error)
 }
 
-func benches(bin, backend string) []bench {
+func benches(bin, backend, detail string) []bench {
 	gob := func(key, pkg, pattern, what string, goal float64, unit string) bench {
 		cmdline := fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchtime 3x -benchmem %s", pattern, pkg)
 		return bench{key, cmdline, func() ([]row, error) {
@@ -290,6 +298,7 @@ func benches(bin, backend string) []bench {
 				Figure: "<pre>" + strings.TrimSpace(outp) + "</pre>", Goal: "≥ 1.0× torch with OpenBLAS"}}, nil
 		}},
 		{"demo", "make demo (timed: sweep run, sweep report)", func() ([]row, error) { return demo(bin, backend) }},
+		{"earlystop", "sweep run examples/early-stop/grid.yaml; sweep run examples/early-stop/asha.yaml", func() ([]row, error) { return earlyStop(bin, detail) }},
 	}
 }
 

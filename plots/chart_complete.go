@@ -45,6 +45,9 @@ func (m matrix) Plot(c draw.Canvas, p *plot.Plot) {
 				if cell.Failed > 0 {
 					label += fmt.Sprintf(" (%df)", cell.Failed)
 				}
+				if cell.Pruned > 0 {
+					label += fmt.Sprintf(" (%dp)", cell.Pruned)
+				}
 			}
 			c.FillText(m.style, vg.Point{X: (x0 + x1) / 2, Y: (y0 + y1) / 2}, label)
 		}
@@ -72,7 +75,7 @@ func completenessChart(a *analysis.Analysis) (Chart, bool) {
 	if len(a.Cells) == 0 {
 		return Chart{}, false
 	}
-	p := basePlot("Completeness: trials scored / planned, (nf): n failed", "", "")
+	p := basePlot("Completeness: trials scored / planned, (nf): n failed, (np): n pruned", "", "")
 	for _, ax := range []*plot.Axis{&p.X, &p.Y} {
 		ax.LineStyle.Width, ax.Tick.LineStyle.Width = 0, 0
 	}

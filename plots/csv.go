@@ -15,7 +15,7 @@ func writeResultsCSV(w io.Writer, a *analysis.Analysis) error {
 	cw := newCSV(w)
 	head := []string{"task", "method", "rank", "metric", "trainable_params", "percent_of_baseline",
 		"n_seeds", "n_planned", "selected_hparams", "select_split", "select_metric", "val_mean", "val_std",
-		"test_mean", "test_std", "test_ci_low", "test_ci_high", "trials", "done", "failed", "running", "missing", "status"}
+		"test_mean", "test_std", "test_ci_low", "test_ci_high", "trials", "done", "failed", "running", "pruned", "missing", "status"}
 	// The significance columns appear only where some cell was tested.
 	sig := a.HasSignificance()
 	if sig {
@@ -28,7 +28,7 @@ func writeResultsCSV(w io.Writer, a *analysis.Analysis) error {
 		row := []string{c.Task, c.Method, strconv.Itoa(c.Rank), m.Metric, intOrEmpty(c.Trainable), csvFloat(c.PercentOfBaseline),
 			strconv.Itoa(c.Test.N), strconv.Itoa(c.Planned), c.HParams, a.Protocol.Split, m.SelectMetric,
 			csvFloat(c.Val.Mean), csvFloat(c.Val.Std), csvFloat(c.Test.Mean), csvFloat(c.Test.Std), csvFloat(c.Test.Lo), csvFloat(c.Test.Hi),
-			strconv.Itoa(c.Trials), strconv.Itoa(c.Done), strconv.Itoa(c.Failed), strconv.Itoa(c.Running), strconv.Itoa(c.Missing()), c.Status()}
+			strconv.Itoa(c.Trials), strconv.Itoa(c.Done), strconv.Itoa(c.Failed), strconv.Itoa(c.Running), strconv.Itoa(c.Pruned), strconv.Itoa(c.Missing()), c.Status()}
 		if sig {
 			row = append(row, sigCells(c.Sig)...)
 		}

@@ -143,6 +143,9 @@ func (rep *report) page() page {
 				if c.Failed > 0 {
 					text += " (" + itoa(c.Failed) + " failed)"
 				}
+				if c.Pruned > 0 {
+					text += " (" + itoa(c.Pruned) + " pruned)"
+				}
 				row.Cells = append(row.Cells, htmlMatrixCell{Status: c.Status(), Text: text})
 			}
 			p.Matrix.Rows = append(p.Matrix.Rows, row)

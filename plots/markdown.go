@@ -30,8 +30,12 @@ func protocolText(a *analysis.Analysis) string {
 }
 
 func (t totals) String() string {
-	return fmt.Sprintf("%d trials planned: %d scored, %d failed, %d running, %d missing (not run, or no test score); %d of %d (task, method, rank) cells complete.",
-		t.Trials, t.Done, t.Failed, t.Running, t.Missing, t.Complete, t.Cells)
+	pruned := ""
+	if t.Pruned > 0 {
+		pruned = fmt.Sprintf(", %d pruned by early stopping (never selected)", t.Pruned)
+	}
+	return fmt.Sprintf("%d trials planned: %d scored, %d failed, %d running%s, %d missing (not run, or no test score); %d of %d (task, method, rank) cells complete.",
+		t.Trials, t.Done, t.Failed, t.Running, pruned, t.Missing, t.Complete, t.Cells)
 }
 
 func (rep *report) writeMarkdown(out io.Writer) error {

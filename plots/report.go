@@ -155,7 +155,7 @@ type report struct {
 }
 
 type totals struct {
-	Trials, Done, Failed, Running, Missing, Cells, Complete int
+	Trials, Done, Failed, Running, Pruned, Missing, Cells, Complete int
 }
 
 type renderedChart struct {
@@ -177,13 +177,18 @@ func build(a *analysis.Analysis, curves map[int64]results.Curves) (*report, erro
 		t.Done += c.Done
 		t.Failed += c.Failed
 		t.Running += c.Running
+		t.Pruned += c.Pruned
 		t.Missing += c.Missing()
 		if c.Status() == "done" {
 			t.Complete++
 			continue
 		}
-		rep.Missing = append(rep.Missing, fmt.Sprintf("%s · %s · r=%d: %d of %d trials scored, %d failed, %d running, %d missing; %d of %d seeds scored",
-			c.Task, c.Method, c.Rank, c.Done, c.Trials, c.Failed, c.Running, c.Missing(), c.Test.N, c.Planned))
+		pruned := ""
+		if c.Pruned > 0 {
+			pruned = fmt.Sprintf(", %d pruned", c.Pruned)
+		}
+		rep.Missing = append(rep.Missing, fmt.Sprintf("%s · %s · r=%d: %d of %d trials scored, %d failed, %d running%s, %d missing; %d of %d seeds scored",
+			c.Task, c.Method, c.Rank, c.Done, c.Trials, c.Failed, c.Running, pruned, c.Missing(), c.Test.N, c.Planned))
 	}
 	add := func(c Chart, ok bool, section, task string) {
 		if ok {

@@ -47,6 +47,7 @@ type Batch struct {
 	ParamsTrainable      int64
 	ParamsMismatch       bool
 	Checkpoint           string
+	CheckpointStep       int // the step Checkpoint was saved after
 	Host                 string
 	// Worker is the worker's provenance from its start event (JSON:
 	// python, torch, transformers, cuda, gpu…), "" for none.
@@ -84,10 +85,11 @@ func ingest(tx *sql.Tx, attempt int64, b Batch) error {
 		params_trainable = coalesce(nullif(?, 0), params_trainable),
 		params_mismatch = params_mismatch OR ?,
 		checkpoint = coalesce(nullif(?, ''), checkpoint),
+		checkpoint_step = CASE WHEN ? = '' THEN checkpoint_step ELSE ? END,
 		host = coalesce(nullif(?, ''), host),
 		worker = coalesce(nullif(?, ''), worker)
 		WHERE id = ?`,
-		b.Offset, b.LastStep, b.TotalSteps, b.DoneStatus, b.ParamsTrainable, b.ParamsMismatch, b.Checkpoint, b.Host, b.Worker, attempt)
+		b.Offset, b.LastStep, b.TotalSteps, b.DoneStatus, b.ParamsTrainable, b.ParamsMismatch, b.Checkpoint, b.Checkpoint, b.CheckpointStep, b.Host, b.Worker, attempt)
 	return err
 }
 

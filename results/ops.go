@@ -14,6 +14,10 @@ const (
 	TrialSucceeded = "succeeded"
 	TrialFailed    = "failed" // the last attempt failed; a retry may follow
 	TrialCancelled = "cancelled"
+	// TrialPruned: an early-stopping rule stopped it at a step (its
+	// decisions say which and why); it may be resumed from its checkpoint
+	// if the rule promotes it later.
+	TrialPruned = "pruned"
 )
 
 // Attempt statuses.
@@ -23,6 +27,7 @@ const (
 	AttemptFailed      = "failed"
 	AttemptInterrupted = "interrupted" // the orchestrator died and the worker with it
 	AttemptCancelled   = "cancelled"
+	AttemptPruned      = "pruned" // stopped by the sweep's early-stopping rule
 )
 
 // SweepFile is one version of the sweep file a run used, with what the
@@ -193,8 +198,9 @@ type Attempt struct {
 	Checkpoint string
 	// Resume is, for a new attempt, the newest checkpoint an earlier
 	// attempt of the trial recorded (relative paths are relative to that
-	// attempt's Dir, which ResumeDir holds).
+	// attempt's Dir, which ResumeDir holds); ResumeStep is its step.
 	Resume, ResumeDir string
+	ResumeStep        int
 }
 
 // StartAttempt records a new attempt of trial as running and the trial as
@@ -208,14 +214,14 @@ func (s *Store) StartAttempt(ctx context.Context, trial, executor, slot string, 
 		}
 		a = Attempt{Trial: trial, Number: n + 1, Executor: executor, Slot: slot, Dir: dir(n + 1), Status: AttemptRunning, Started: now()}
 		if n > 0 {
-			err := tx.QueryRow(`SELECT checkpoint, dir FROM attempts WHERE trial = ? AND checkpoint IS NOT NULL ORDER BY number DESC LIMIT 1`, trial).
-				Scan(&a.Resume, &a.ResumeDir)
+			err := tx.QueryRow(`SELECT checkpoint, dir, coalesce(checkpoint_step, 0) FROM attempts WHERE trial = ? AND checkpoint IS NOT NULL ORDER BY number DESC LIMIT 1`, trial).
+				Scan(&a.Resume, &a.ResumeDir, &a.ResumeStep)
 			if err != nil && err != sql.ErrNoRows {
 				return err
 			}
 		}
-		res, err := tx.Exec(`INSERT INTO attempts (trial, number, executor, slot, dir, status, started) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			a.Trial, a.Number, a.Executor, a.Slot, a.Dir, a.Status, a.Started)
+		res, err := tx.Exec(`INSERT INTO attempts (trial, number, executor, slot, dir, status, started, resume_step) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Trial, a.Number, a.Executor, a.Slot, a.Dir, a.Status, a.Started, nullInt(int64(a.ResumeStep)))
 		if err != nil {
 			return err
 		}

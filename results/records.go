@@ -41,8 +41,10 @@ type CellCount struct {
 	Trials, Seeds     int
 	Succeeded, Failed int
 	Running           int
-	Trainable         int64
-	PercentOfLoRA     float64
+	// Pruned are the trials an early-stopping rule stopped.
+	Pruned        int
+	Trainable     int64
+	PercentOfLoRA float64
 	// TaskPos and MethodPos order tasks and methods as the file lists
 	// them: trials are stored in expansion order, so the first rowid of
 	// each is its place.
@@ -104,7 +106,7 @@ WITH t AS (
 	FROM trials WHERE in_file = 1
 )
 SELECT task, method, rank, count(*), count(DISTINCT seed),
-	sum(state = 'succeeded'), sum(state IN ('failed', 'cancelled')), sum(state = 'running'),
+	sum(state = 'succeeded'), sum(state IN ('failed', 'cancelled')), sum(state = 'running'), sum(state = 'pruned'),
 	max(trainable), max(pct), min(task_pos), min(method_pos)
 FROM t GROUP BY task, method, rank`)
 	if err != nil {
@@ -114,7 +116,7 @@ FROM t GROUP BY task, method, rank`)
 	var out []CellCount
 	for rows.Next() {
 		var c CellCount
-		if err := rows.Scan(&c.Task, &c.Method, &c.Rank, &c.Trials, &c.Seeds, &c.Succeeded, &c.Failed, &c.Running,
+		if err := rows.Scan(&c.Task, &c.Method, &c.Rank, &c.Trials, &c.Seeds, &c.Succeeded, &c.Failed, &c.Running, &c.Pruned,
 			&c.Trainable, &c.PercentOfLoRA, &c.TaskPos, &c.MethodPos); err != nil {
 			return nil, err
 		}

@@ -192,4 +192,24 @@ LEFT JOIN (
 WHERE t.in_file = 1
 ORDER BY t.rowid;
 `,
+	// 7: early stopping (docs/early-stopping.md). Every decision of the
+	// rule about a trial at a step: continue, stop (the trial becomes
+	// pruned) or promote (a pruned trial resumes); a restarted
+	// orchestrator rebuilds its groups from these and the stored
+	// validation values, so no decision is lost or taken twice. And the
+	// step of each attempt's last checkpoint and of the checkpoint it
+	// resumed from, so that the steps a sweep trained are known
+	// (Store.StepsTrained).
+	`
+ALTER TABLE attempts ADD COLUMN checkpoint_step INTEGER;
+ALTER TABLE attempts ADD COLUMN resume_step INTEGER;
+CREATE TABLE early_stops (
+	trial  TEXT NOT NULL REFERENCES trials (id),
+	step   INTEGER NOT NULL,
+	action TEXT NOT NULL,   -- continue, stop, promote
+	reason TEXT,
+	t      TEXT NOT NULL,
+	PRIMARY KEY (trial, step, action)
+);
+`,
 }

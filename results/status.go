@@ -18,6 +18,9 @@ type Status struct {
 	Failures []Failure      `json:"recent_failures"`
 	// Diverged are succeeded trials whose selection score is not finite.
 	Diverged []Diverged `json:"diverged"`
+	// EarlyStop counts the early-stopping rule's decisions (nil for a
+	// sweep without one).
+	EarlyStop *EarlyStopSummary `json:"early_stop,omitempty"`
 	// Orchestrator is the `sweep run` that holds the sweep's lease, if any
 	// (it may have died since its last heartbeat).
 	Orchestrator *LeaseHolder `json:"orchestrator,omitempty"`
@@ -92,6 +95,9 @@ func (s *Store) Status(ctx context.Context, n int) (Status, error) {
 		st.Trials += c
 	}
 	rows.Close()
+	if st.EarlyStop, err = s.earlyStopSummary(ctx); err != nil {
+		return st, err
+	}
 	rows, err = s.r.QueryContext(ctx, `
 		SELECT a.trial, coalesce(t.task, ''), coalesce(t.method, ''), coalesce(t.rank, 0), t.seed, a.number, coalesce(a.slot, ''),
 			coalesce(a.last_step, 0), coalesce(json_extract(t.hparams, '$.steps'), 0), a.started

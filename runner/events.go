@@ -106,6 +106,18 @@ type ingester struct {
 	events   int // well-formed events seen, for liveness
 	lastStep int
 	phase    Progress // the last progress event's phase
+	// watch names the validation metric an early-stopping rule reads;
+	// evals collects its values as they arrive, for the rule to decide on.
+	watch string
+	evals []evalPoint
+	// pruned is why the rule stopped the attempt.
+	pruned string
+}
+
+// evalPoint is one validation value reported while training.
+type evalPoint struct {
+	step  int
+	value float64
 }
 
 // progress is the phase a progress event reported while it is under way,
@@ -191,6 +203,9 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 		}
 		b.LastStep = max(b.LastStep, e.Step)
 	case trainer.EventEval:
+		if v, ok := e.Values[in.watch]; ok && in.watch != "" && e.Split == validationSplit {
+			in.evals = append(in.evals, evalPoint{e.Step, v})
+		}
 		for _, name := range sortedNames(e.Values) {
 			b.Scores = append(b.Scores, results.Score{Step: e.Step, Split: e.Split, Metric: name, Value: e.Values[name], Source: "worker"})
 		}
@@ -207,7 +222,7 @@ func (in *ingester) add(b *results.Batch, e *trainer.Event, line []byte, warn fu
 		}
 	case trainer.EventCheckpoint:
 		keep()
-		b.Checkpoint = e.Path
+		b.Checkpoint, b.CheckpointStep = e.Path, e.Step
 		b.LastStep = max(b.LastStep, e.Step)
 	case trainer.EventStart:
 		keep()

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -128,6 +129,8 @@ func fakeWorker(args []string) int {
 		case "spawnhang":
 			time.Sleep(time.Hour)
 		}
+	case "curve":
+		return fakeCurve(emit)
 	case "nonfinite":
 		f.Write([]byte(`{"event":"metric","step":1,"values":{"loss":NaN,"gnorm":Infinity,"lr":0.5,"neg":-Infinity,"gone":null}}` + "\n"))
 		f.Write([]byte(`{"event":"eval","step":1,"split":"validation","values":{"acc":NaN,"f1":0.25}}` + "\n"))
@@ -174,5 +177,63 @@ func fakeOrchestrator(file, db string) int {
 		}
 		return 1
 	}
+	return 0
+}
+
+// fakeCurve trains a known curve: validation loss quality + 10/step at
+// every eval_every steps, a checkpoint (a file holding the step) after
+// every step, resuming from the spec's checkpoint, and on SIGTERM a
+// checkpoint at the step reached before it exits, as the built-in
+// workers do.
+func fakeCurve(emit func(map[string]any)) int {
+	var spec struct {
+		HParams    map[string]any `json:"hparams"`
+		ResumeFrom string         `json:"resume_from"`
+	}
+	b, err := os.ReadFile(os.Getenv("SWEEP_SPEC"))
+	if err == nil {
+		err = json.Unmarshal(b, &spec)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 3
+	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, syscall.SIGTERM)
+	step := 0
+	if spec.ResumeFrom != "" {
+		b, err := os.ReadFile(spec.ResumeFrom)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 3
+		}
+		step, _ = strconv.Atoi(string(b))
+		os.WriteFile("resumed-from", b, 0o644)
+	}
+	num := func(name string) float64 { x, _ := spec.HParams[name].(float64); return x }
+	steps, every, q := int(num("steps")), int(num("eval_every")), num("quality")
+	checkpoint := func() {
+		path, _ := filepath.Abs(fmt.Sprintf("ckpt-%d", step))
+		os.WriteFile(path, []byte(strconv.Itoa(step)), 0o644)
+		emit(map[string]any{"event": "checkpoint", "step": step, "path": path})
+	}
+	for step < steps {
+		select {
+		case <-stop:
+			checkpoint()
+			emit(map[string]any{"event": "done", "status": "failed", "error": "stopped by a signal"})
+			return 1
+		default:
+		}
+		step++
+		emit(map[string]any{"event": "metric", "step": step, "values": map[string]float64{"loss": q + 10/float64(step)}})
+		if step%every == 0 {
+			emit(map[string]any{"event": "eval", "step": step, "split": "validation", "values": map[string]float64{"loss": q + 10/float64(step)}})
+		}
+		checkpoint()
+		time.Sleep(10 * time.Millisecond)
+	}
+	emit(map[string]any{"event": "eval", "step": step, "split": "test", "values": map[string]float64{"loss": q}})
+	emit(map[string]any{"event": "done", "status": "ok"})
 	return 0
 }

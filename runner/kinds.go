@@ -22,6 +22,7 @@ const (
 	KindPreempted = string(trainer.ErrorKindPreempted)
 	KindNodeFail  = string(trainer.ErrorKindNodeFail)
 	KindConfig    = string(trainer.ErrorKindConfig)
+	KindPruned    = string(trainer.ErrorKindPruned)
 )
 
 // retryable says whether a failure of this kind is worth another attempt.

@@ -96,3 +96,16 @@ func (q *queue) adopt() {
 	q.inFlight++
 	q.mu.Unlock()
 }
+
+// add queues trials to start now (an early-stopping rule's promotions).
+func (q *queue) add(trials ...string) {
+	if len(trials) == 0 {
+		return
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, t := range trials {
+		q.items = append(q.items, queued{trial: t})
+	}
+	q.changed()
+}

@@ -39,6 +39,8 @@ func outcome(f results.Finish, retry bool) string {
 		return "succeeded"
 	case results.AttemptCancelled:
 		return "cancelled"
+	case results.AttemptPruned:
+		return "pruned: " + f.Error
 	}
 	s := fmt.Sprintf("failed [%s] %s", f.ErrorKind, f.Error)
 	if retry {

@@ -73,6 +73,11 @@ type Runner struct {
 	fatalOnce sync.Once
 	fatal     chan struct{} // closed after a storage failure: no new attempts
 	fatalErr  error
+
+	// pruner applies the sweep's early-stopping rule (nil without one);
+	// queue takes the trials it promotes.
+	pruner *pruner
+	queue  *queue
 }
 
 // New prepares a run of sweep s into store.
@@ -235,6 +240,7 @@ type Summary struct {
 	Failed    int
 	Pending   int
 	Cancelled int
+	Pruned    int // stopped by the early-stopping rule
 	Orphans   []string
 	Elapsed   time.Duration
 }
@@ -294,13 +300,16 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 			}
 			selected = append(selected, id)
 		}
-		if st.State == results.TrialSucceeded || busy[id] {
-			continue
+		if st.State == results.TrialSucceeded || st.State == results.TrialPruned || busy[id] {
+			continue // a pruned trial starts again only when its rule promotes it
 		}
 		if st.Failures > r.maxRetries() {
 			continue // gave up in an earlier run
 		}
 		todo = append(todo, id)
+	}
+	if todo, err = r.startPruner(bg, trials, statuses, todo, adopted); err != nil {
+		return Summary{}, err
 	}
 	r.opt.Reporter.Planned(len(trials), len(todo)+len(adopted), synced.Orphans)
 	slots, err := r.opt.Executor.Slots(ctx)
@@ -318,6 +327,7 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 		}
 	}()
 	q := newQueue(todo)
+	r.queue = q
 	var wg sync.WaitGroup
 	for i, slot := range slots {
 		var mine []adoption
@@ -386,6 +396,10 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 	}
 	var out []adoption
 	events := r.sweep.File.Worker.Kind != sweeps.WorkerCommand || r.sweep.File.Worker.Report == sweeps.ReportEvents
+	stops, err := r.pendingStops(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for _, a := range running {
 		if p, ok := r.opt.Executor.Adopt(a); ok {
 			pid, start := p.PID()
@@ -422,6 +436,11 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 			f = r.judge(ex, in, "", a.Dir, events, time.Duration(r.sweep.File.Worker.TimeLimit))
 		} else if in.done == trainer.StatusOK {
 			f = results.Finish{Status: results.AttemptSucceeded, TrialState: results.TrialSucceeded}
+		}
+		if d, ok := stops[a.Trial]; ok && f.Status != results.AttemptSucceeded {
+			// The early-stopping rule stopped it; the run before this one
+			// died before recording so.
+			f = results.Finish{Status: results.AttemptPruned, ErrorKind: KindPruned, Error: d.Reason, TrialState: results.TrialPruned}
 		}
 		if err := r.store.FinishAttempt(ctx, a.ID, f); err != nil {
 			return nil, err
@@ -486,6 +505,12 @@ func (r *Runner) finish(bg context.Context, q *queue, slot *Slot, t *sweeps.Tria
 		}
 	}
 	r.opt.Reporter.Finished(t, a, fin, retry)
+	promoted, err := r.pruner.ended(bg, a.Trial, fin, a.LastStep, retry)
+	if err != nil {
+		r.fail(fmt.Errorf("recording an early-stopping decision: %w", err))
+	}
+	r.notePromotions(promoted)
+	q.add(promoted...)
 	q.done(a.Trial, retry, delay)
 	switch fin.Status {
 	case results.AttemptSucceeded:
@@ -527,6 +552,7 @@ func (r *Runner) attempt(ctx, bg context.Context, slot *Slot, t *sweeps.Trial) (
 		r.fail(err)
 		return a, abandoned
 	}
+	r.pruner.started(t.ID)
 	resume := checkpointPath(a.Resume, a.ResumeDir)
 	// Paths in the spec are absolute: the worker runs in its attempt directory.
 	spec := buildSpec(r.sweep, t, a.Number, absPath(a.Dir), absPath(r.opt.CacheDir), resume)
@@ -624,6 +650,9 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 	tl := &tailer{path: eventsPath(a.Dir), offset: a.Offset}
 	defer tl.close()
 	in := &ingester{spec: spec, scorer: r.opt.Scorer}
+	if r.pruner != nil {
+		in.watch = r.pruner.metric
+	}
 	exited := make(chan Exit, 1)
 	go func() { exited <- p.Wait() }()
 	tick := time.NewTicker(r.opt.Poll)
@@ -660,6 +689,10 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 			}
 			if in.refused {
 				terminate(KindProtocol) // it speaks another protocol: nothing it says counts
+			}
+			if reason, stop := r.earlyStop(bg, a.Trial, in); stop {
+				in.pruned = reason
+				terminate(KindPruned)
 			}
 			now := time.Now()
 			if q, ok := p.(Queued); ok && !q.Running() {
@@ -756,6 +789,8 @@ func (r *Runner) judgeEnd(ex Exit, in *ingester, stopReason, dir string, events 
 	}
 	stderr := stderrTail(filepath.Join(dir, "stderr.log"))
 	switch stopReason {
+	case KindPruned:
+		return results.Finish{Status: results.AttemptPruned, ErrorKind: KindPruned, Error: in.pruned, TrialState: results.TrialPruned}
 	case KindCancelled:
 		return results.Finish{Status: results.AttemptCancelled, ErrorKind: KindCancelled, Error: "stopped by the user", StderrTail: stderr, TrialState: results.TrialPending}
 	case KindTimeout:
@@ -861,6 +896,8 @@ func (r *Runner) summaryOf(ctx context.Context, ids []string) (Summary, error) {
 			s.Failed++
 		case results.TrialCancelled:
 			s.Cancelled++
+		case results.TrialPruned:
+			s.Pruned++
 		default:
 			s.Pending++
 		}
@@ -883,6 +920,8 @@ func (r *Runner) summary(ctx context.Context) (Summary, error) {
 			s.Failed += n
 		case results.TrialCancelled:
 			s.Cancelled += n
+		case results.TrialPruned:
+			s.Pruned += n
 		default:
 			s.Pending += n
 		}

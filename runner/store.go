@@ -22,6 +22,7 @@ type Store interface {
 	SetProcess(ctx context.Context, attempt int64, pid int, pidStart int64, host, jobID string) error
 	FinishAttempt(ctx context.Context, attempt int64, f results.Finish) error
 	Ingest(ctx context.Context, attempt int64, b results.Batch) error
+	DecisionStore
 }
 
 var _ Store = (*results.Store)(nil)

@@ -21,6 +21,7 @@ const (
 	ErrorKindPreempted   ErrorKind = "preempted"   // a batch system preempted the job
 	ErrorKindNodeFail    ErrorKind = "node-fail"   // the job's node failed or did not boot
 	ErrorKindInterrupted ErrorKind = "interrupted" // the orchestrator stopped while the attempt ran
+	ErrorKindPruned      ErrorKind = "pruned"      // the sweep's early-stopping rule stopped it: not a failure
 	// ErrorKindConfig is a failure of the spec or its inputs (a model
 	// directory, a tokenizer, targets, a data file, the protocol version):
 	// another attempt would fail the same way.
@@ -36,7 +37,7 @@ var errorKinds = []struct {
 	{ErrorKindTimeLimit, false}, {ErrorKindOOM, true}, {ErrorKindProtocol, false},
 	{ErrorKindStart, false}, {ErrorKindLost, false}, {ErrorKindCancelled, false},
 	{ErrorKindPreempted, false}, {ErrorKindNodeFail, false}, {ErrorKindInterrupted, false},
-	{ErrorKindConfig, true},
+	{ErrorKindConfig, true}, {ErrorKindPruned, false},
 }
 
 // ErrorKinds lists every error kind.
@@ -74,7 +75,8 @@ func (k ErrorKind) Known() bool {
 // Retryable says whether a failure of this kind is worth another attempt:
 // a program that cannot start will not start next time either, a worker
 // that cannot act on its spec fails the same way again, and what the user
-// cancelled stays cancelled.
+// cancelled stays cancelled. A pruned attempt did not fail: its rule
+// decides whether it resumes.
 func (k ErrorKind) Retryable() bool {
-	return k != ErrorKindStart && k != ErrorKindCancelled && k != ErrorKindConfig
+	return k != ErrorKindStart && k != ErrorKindCancelled && k != ErrorKindConfig && k != ErrorKindPruned
 }

@@ -8,7 +8,7 @@ func TestErrorKinds(t *testing.T) {
 	want := map[ErrorKind]bool{ // kind → retryable
 		"crash": true, "signal": true, "timeout": true, "time-limit": true, "oom": true,
 		"protocol": true, "lost": true, "preempted": true, "node-fail": true, "interrupted": true,
-		"start": false, "cancelled": false, "config": false,
+		"start": false, "cancelled": false, "config": false, "pruned": false,
 	}
 	kinds := ErrorKinds()
 	if len(kinds) != len(want) {

@@ -141,6 +141,12 @@ func printPlan(out io.Writer, p sweeps.Plan) error {
 	if len(defaults) > 0 {
 		fmt.Fprintf(out, "worker defaults: %s\n", strings.Join(defaults, " "))
 	}
+	if p.Samples != nil {
+		fmt.Fprintln(out, p.Samples.Summary)
+	}
+	if p.EarlyStop != nil {
+		fmt.Fprintln(out, p.EarlyStop.Summary)
+	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tTASK\tMETHOD\tRANK\tSEED\tHPARAMS\tTRAINABLE\tOF LORA")

@@ -240,13 +240,11 @@ func runRun(cmd *cobra.Command, args []string) error {
 	}
 	if err != nil {
 		if sum.Trials > 0 {
-			fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %d trials: %d succeeded, %d failed, %d pending, %d cancelled\n",
-				s.File.Name, sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled)
+			fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %s\n", s.File.Name, summaryLine(sum))
 		}
 		return fmt.Errorf("%w; the run stopped: nothing recorded is lost, workers still running finish under their supervisors, and the same command resumes once this is fixed", err)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %d trials: %d succeeded, %d failed, %d pending, %d cancelled, in %s\n",
-		s.File.Name, sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled, sum.Elapsed.Round(1e7))
+	fmt.Fprintf(cmd.OutOrStdout(), "sweep %s: %s, in %s\n", s.File.Name, summaryLine(sum), sum.Elapsed.Round(1e7))
 	fmt.Fprintf(cmd.OutOrStdout(), "results: %s\n", db)
 	switch {
 	case ctx.Err() != nil:
@@ -261,4 +259,14 @@ func runRun(cmd *cobra.Command, args []string) error {
 		return fmt.Errorf("%d trials are still pending; run the same command again", sum.Pending)
 	}
 	return nil
+}
+
+// summaryLine counts a run's trials by state; pruned appears only for a
+// sweep with early stopping that pruned some.
+func summaryLine(sum runner.Summary) string {
+	line := fmt.Sprintf("%d trials: %d succeeded, %d failed, %d pending, %d cancelled", sum.Trials, sum.Succeeded, sum.Failed, sum.Pending, sum.Cancelled)
+	if sum.Pruned > 0 {
+		line += fmt.Sprintf(", %d pruned", sum.Pruned)
+	}
+	return line
 }

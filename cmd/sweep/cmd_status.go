@@ -142,6 +142,12 @@ func printStatus(out io.Writer, st results.Status) {
 	if st.Orphans > 0 {
 		fmt.Fprintf(out, "%d trials in the database are no longer in the file\n", st.Orphans)
 	}
+	if e := st.EarlyStop; e != nil {
+		fmt.Fprintf(out, "early stopping: %d stops, %d promotions, %d steps trained; latest stops:\n", e.Stops, e.Promotions, e.StepsTrained)
+		for _, d := range e.Recent {
+			fmt.Fprintf(out, "  %s at step %d: %s\n", d.Trial, d.Step, d.Reason)
+		}
+	}
 	if len(st.Running) > 0 {
 		fmt.Fprintln(out, "\nrunning:")
 		tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)

@@ -28,6 +28,7 @@ var allowed = map[string][]string{
 	"analysis":         {"results", "tasks/metrics"},
 	"trialframe":       {"results"},
 	"plots":            {"analysis", "results", "trialframe"},
+	"runner/earlystop": {},
 	"runner":           {"sweeps", "trainer", "tasks", "tasks/metrics", "results", "trainer/torch", "internal/benchpy"},
 	"serve":            {"analysis", "plots", "results", "tasks", "trainer"},
 	"serve/servebench": {"serve", "runner", "sweeps", "results"},

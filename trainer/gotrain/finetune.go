@@ -2,6 +2,7 @@ package gotrain
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -59,8 +60,35 @@ func fineTune(ctx context.Context, m *model.Model[float32], train, val []seq, h 
 		return h.Patience > 0 && st.bad >= h.Patience, nil
 	}
 	step := st.step
+	// save checkpoints the state after step and drops the one before.
+	save := func() error {
+		st.step = step
+		path := filepath.Join(dir, fmt.Sprintf("step-%d.safetensors", step))
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+		if err := saveCheckpoint(path, params, opt, st); err != nil {
+			return err
+		}
+		if err := emit(trainer.Event{Event: trainer.EventCheckpoint, Step: step, Path: path}); err != nil {
+			return err
+		}
+		if prevCkpt != "" && prevCkpt != path {
+			os.Remove(prevCkpt)
+		}
+		prevCkpt = path
+		return nil
+	}
 	for step < h.Steps {
 		if err := ctx.Err(); err != nil {
+			// Asked to stop (SIGTERM: a user's Ctrl-C, or an early-stopping
+			// rule pausing the trial): keep the steps since the last
+			// checkpoint, so that a resumed attempt loses nothing.
+			if step > st.step {
+				if serr := save(); serr != nil {
+					return step, errors.Join(err, serr)
+				}
+			}
 			return step, err
 		}
 		step++
@@ -111,21 +139,9 @@ func fineTune(ctx context.Context, m *model.Model[float32], train, val []seq, h 
 			}
 		}
 		if (h.CheckpointEvery > 0 && step%h.CheckpointEvery == 0) || stop || step == h.Steps {
-			st.step = step
-			path := filepath.Join(dir, fmt.Sprintf("step-%d.safetensors", step))
-			if err := os.MkdirAll(dir, 0o755); err != nil {
+			if err := save(); err != nil {
 				return step, err
 			}
-			if err := saveCheckpoint(path, params, opt, st); err != nil {
-				return step, err
-			}
-			if err := emit(trainer.Event{Event: trainer.EventCheckpoint, Step: step, Path: path}); err != nil {
-				return step, err
-			}
-			if prevCkpt != "" && prevCkpt != path {
-				os.Remove(prevCkpt)
-			}
-			prevCkpt = path
 		}
 		if stop {
 			break

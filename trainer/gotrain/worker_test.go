@@ -40,13 +40,20 @@ type recorder struct {
 	buf    bytes.Buffer
 	cancel func()
 	killAt int
+	// killOn is the event kind that cancels at step killAt (default
+	// checkpoint).
+	killOn string
 }
 
 func (r *recorder) Write(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	var e trainer.Event
-	if json.Unmarshal(p, &e) == nil && e.Event == trainer.EventCheckpoint && e.Step == r.killAt && r.cancel != nil {
+	on := r.killOn
+	if on == "" {
+		on = trainer.EventCheckpoint
+	}
+	if json.Unmarshal(p, &e) == nil && e.Event == on && e.Step == r.killAt && r.cancel != nil {
 		r.cancel()
 	}
 	return r.buf.Write(p)
@@ -66,10 +73,16 @@ func (r *recorder) events(t *testing.T) []trainer.Event {
 }
 
 func runWorker(t *testing.T, s *trainer.Spec, killAt int) ([]trainer.Event, error) {
+	return runWorkerUntil(t, s, trainer.EventCheckpoint, killAt)
+}
+
+// runWorkerUntil runs s, cancelling it (as SIGTERM does) at the event of
+// kind on at step killAt.
+func runWorkerUntil(t *testing.T, s *trainer.Spec, on string, killAt int) ([]trainer.Event, error) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	rec := &recorder{killAt: killAt}
+	rec := &recorder{killAt: killAt, killOn: on}
 	if killAt > 0 {
 		rec.cancel = cancel
 	}
@@ -233,6 +246,44 @@ func TestWorkerDeterministicAndResume(t *testing.T) {
 	}
 	if _, ok := cc[3]; ok {
 		t.Errorf("resumed run repeated step 3")
+	}
+}
+
+// TestWorkerCheckpointsWhenStopped: a run stopped between checkpoints
+// (as an early-stopping rule stops it) saves its state at the step it
+// reached, and resuming from there ends where the uninterrupted run ends.
+func TestWorkerCheckpointsWhenStopped(t *testing.T) {
+	cache := t.TempDir()
+	const steps = 10
+	whole, err := runWorker(t, testSpec(t, cache, "syn-iwslt", "lora", steps), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := runWorkerUntil(t, testSpec(t, cache, "syn-iwslt", "lora", steps), trainer.EventMetric, 7)
+	if err == nil {
+		t.Fatal("stopped run: got no error")
+	}
+	var ckpt trainer.Event
+	for _, e := range evs {
+		if e.Event == trainer.EventCheckpoint {
+			ckpt = e
+		}
+	}
+	if ckpt.Step != 7 {
+		t.Fatalf("last checkpoint of a run stopped after step 7: got step %d, want 7", ckpt.Step)
+	}
+	resumed := testSpec(t, cache, "syn-iwslt", "lora", steps)
+	resumed.ResumeFrom = ckpt.Path
+	c, err := runWorker(t, resumed, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := lossCurve(c), lossCurve(whole)
+	if got[steps] != want[steps] {
+		t.Errorf("final loss: got %v after resuming from step 7, want %v", got[steps], want[steps])
+	}
+	if _, ok := got[7]; ok {
+		t.Errorf("resumed run repeated step 7")
 	}
 }
 

@@ -95,6 +95,11 @@ class Trainer:
         step = st.step
         while step < h.steps:
             if self.stop.is_set():
+                # Asked to stop (a user's Ctrl-C, or an early-stopping rule
+                # pausing the trial): keep the steps since the last
+                # checkpoint so that a resumed attempt loses nothing.
+                if step > st.step:
+                    prev = self._checkpoint(step, opt, st, prev)
                 raise Stopped("stopped by a signal")
             step += 1
             micro = []
@@ -134,14 +139,7 @@ class Trainer:
             if (h.eval_every > 0 and step % h.eval_every == 0) or step == h.steps:
                 stop = self._evaluate(step, val, st)
             if (h.checkpoint_every > 0 and step % h.checkpoint_every == 0) or stop or step == h.steps:
-                st.step = step
-                os.makedirs(self.ckpt_dir, exist_ok=True)
-                path = os.path.join(self.ckpt_dir, f"step-{step}.pt")
-                self.save(path, opt, st)
-                self.emit("checkpoint", step=step, path=path)
-                if prev and prev != path and os.path.exists(prev):
-                    os.remove(prev)
-                prev = path
+                prev = self._checkpoint(step, opt, st, prev)
             if stop:
                 break
         if st.best is not None:
@@ -149,6 +147,17 @@ class Trainer:
                 for n, p in named:
                     p.copy_(st.best[n].to(p.device))
         return step
+
+    def _checkpoint(self, step: int, opt: torch.optim.Optimizer, st: State, prev: str) -> str:
+        """Saves the state after step, drops the previous checkpoint and returns the new path."""
+        st.step = step
+        os.makedirs(self.ckpt_dir, exist_ok=True)
+        path = os.path.join(self.ckpt_dir, f"step-{step}.pt")
+        self.save(path, opt, st)
+        self.emit("checkpoint", step=step, path=path)
+        if prev and prev != path and os.path.exists(prev):
+            os.remove(prev)
+        return path
 
     def _evaluate(self, step: int, val: List[Seq], st: State) -> bool:
         loss = mean_loss(self.logits_of, val, 2 * self.h.batch_size, self.pad, self.device, self.autocast)
