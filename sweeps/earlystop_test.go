@@ -90,3 +90,36 @@ func TestEarlyStopKeepsIDs(t *testing.T) {
 		t.Errorf("early_stop changed the trial IDs: %v, want %v", b, a)
 	}
 }
+
+// TestShippedEarlyStopSweeps: the early-stopping benchmark compares
+// examples/early-stop/asha.yaml with grid.yaml, which must be the same
+// trials; and the lr-search example plans.
+func TestShippedEarlyStopSweeps(t *testing.T) {
+	grid, err := Load("../examples/early-stop/grid.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	asha, err := Load("../examples/early-stop/asha.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if grid.EarlyStop() != nil || asha.EarlyStop() == nil {
+		t.Fatalf("early_stop: got grid %v, asha %v; want none, one", grid.EarlyStop(), asha.EarlyStop())
+	}
+	g, a := grid.Trials(), asha.Trials()
+	if len(g) != 288 || len(a) != len(g) {
+		t.Fatalf("trials: got grid %d, asha %d; want 288 each", len(g), len(a))
+	}
+	for i := range g {
+		if g[i].ID != a[i].ID {
+			t.Fatalf("trial %d: got grid %s, asha %s; want the same trial", i, g[i].ID, a[i].ID)
+		}
+	}
+	search, err := Load("../examples/early-stop/lr-search.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(search.Trials()); n != 48 {
+		t.Errorf("lr-search.yaml: got %d trials, want 48", n)
+	}
+}

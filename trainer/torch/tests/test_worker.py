@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -94,6 +95,40 @@ class TestWorker(unittest.TestCase):
         metrics = [e for e in ev2 if e["event"] == "metric"]
         self.assertEqual(metrics[0]["step"], 4, "the resumed attempt continues after the checkpoint")
         self.assertEqual(metrics[-1]["step"], want["step"])
+        self.assertAlmostEqual(metrics[-1]["values"]["loss"], want["values"]["loss"], places=6)
+
+    def test_sigterm_checkpoints_the_step_reached(self) -> None:
+        """SIGTERM between checkpoints (the runner pausing a trial for early
+        stopping) saves the step reached, and resuming from it loses nothing."""
+        straight = os.path.join(self.dir, "straight")
+        rc, ev = run(spec(straight))
+        self.assertEqual(rc, 0, ev[-1])
+        want = [e for e in ev if e["event"] == "metric"][-1]
+
+        stopped = os.path.join(self.dir, "stopped")
+        real_emit = worker.EventWriter.emit
+
+        def emit_then_signal(self_, event, **fields):
+            real_emit(self_, event, **fields)
+            if event == "metric" and fields["step"] == 4:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        handlers = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            with mock.patch.object(worker.EventWriter, "emit", emit_then_signal):
+                rc, ev1 = run(spec(stopped))
+        finally:
+            for s, h in handlers.items():
+                signal.signal(s, h)
+        self.assertEqual(rc, 1)
+        ckpt = [e for e in ev1 if e["event"] == "checkpoint"][-1]
+        self.assertEqual(ckpt["step"], 4, "the checkpoint is at the step reached, not the last periodic one (3)")
+
+        resumed = os.path.join(self.dir, "resumed")
+        rc, ev2 = run(spec(resumed, resume_from=ckpt["path"]))
+        self.assertEqual(rc, 0, ev2[-1])
+        metrics = [e for e in ev2 if e["event"] == "metric"]
+        self.assertEqual(metrics[0]["step"], 5)
         self.assertAlmostEqual(metrics[-1]["values"]["loss"], want["values"]["loss"], places=6)
 
     def test_exception_ends_with_done_failed(self) -> None:
