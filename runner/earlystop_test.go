@@ -188,6 +188,23 @@ func TestASHARun(t *testing.T) {
 	if d := decisionsByQuality(t, db); !slices.Equal(d, wantDecisions) {
 		t.Errorf("decisions after a second run: got %v, want %v", d, wantDecisions)
 	}
+	// Without the rule, the pruned trials resume from their checkpoints
+	// and finish: the full grid.
+	text, _ := os.ReadFile(file)
+	text = []byte(strings.Replace(string(text), "early_stop: {kind: asha, min_steps: 10, reduction: 3, group_by: []}\n", "", 1))
+	if err := os.WriteFile(file, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if full := runSweep(t, file, db); full.Succeeded != 4 || full.Pruned != 0 {
+		t.Errorf("run without early_stop: got %+v, want 4 succeeded", full)
+	}
+	got := outcomes(t, db)
+	for _, q := range []int{2, 3, 4} {
+		o := got[q]
+		if n := len(o.resumed); n != 2 || o.resumed[1] == "" || o.attempts[1] != results.AttemptSucceeded {
+			t.Errorf("quality %d without early_stop: attempts %v resumed from %q, want a second attempt resumed from its checkpoint", q, o.attempts, o.resumed)
+		}
+	}
 }
 
 // TestASHAKilledOrchestrator: an orchestrator killed (SIGKILL) after its

@@ -300,8 +300,11 @@ func (r *Runner) Run(ctx context.Context) (Summary, error) {
 			}
 			selected = append(selected, id)
 		}
-		if st.State == results.TrialSucceeded || st.State == results.TrialPruned || busy[id] {
-			continue // a pruned trial starts again only when its rule promotes it
+		if st.State == results.TrialSucceeded || busy[id] {
+			continue
+		}
+		if st.State == results.TrialPruned && r.sweep.EarlyStop() != nil {
+			continue // it starts again when its rule promotes it (without a rule, it resumes now)
 		}
 		if st.Failures > r.maxRetries() {
 			continue // gave up in an earlier run
