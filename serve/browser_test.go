@@ -110,7 +110,8 @@ func screenshot(ctx context.Context, t *testing.T, dir, name string) {
 
 // TestBrowserLive opens the dashboard of a running sweep in headless
 // Chromium and watches, without a reload, a cell change state and the
-// running attempt's loss curve grow; the console stays clean.
+// running attempt's loss curve grow, and a trial's page follow its trial
+// to the end (state, attempts, events, curves); the console stays clean.
 func TestBrowserLive(t *testing.T) {
 	ctx, consoleErrors := browser(t)
 	ts, _ := liveSweep(t, servebench.SweepOptions{Name: "live", Methods: []string{"lora", "tl6"}, Ranks: []int{4, 8},
@@ -151,6 +152,31 @@ func TestBrowserLive(t *testing.T) {
 	}
 	waitJS(ctx, t, "the trial page draws its curves", `[...document.querySelectorAll('figure.chart[data-kind="loss"]')].some(f => +f.dataset.points >= 2)`, 20*time.Second)
 	screenshot(ctx, t, dir, "serve-trial.png")
+
+	// The trial page of the last trial, which one slot runs last: its
+	// state, attempts, events and curves follow it without a reload.
+	if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/s/live/"), chromedp.WaitVisible(chromedp.CSS("table.matrix")),
+		chromedp.Click(chromedp.CSS("tr:last-child > td[data-cell]:last-child a")), chromedp.WaitVisible(chromedp.CSS("table.list")),
+		chromedp.Click(chromedp.CSS("table.list a")), chromedp.WaitVisible(chromedp.CSS("pre.log"))); err != nil {
+		t.Fatal(err)
+	}
+	state, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.notReloaded = true; document.querySelector('[data-part="state"] b').dataset.state`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if state == "succeeded" {
+		t.Logf("the last trial had succeeded before its page opened: its live updates are not watched")
+	} else {
+		waitJS(ctx, t, "the trial page's stream connects", `document.getElementById("live").textContent === "live"`, 20*time.Second)
+		waitJS(ctx, t, "the trial's state turns succeeded", `document.querySelector('[data-part="state"] b').dataset.state === "succeeded"`, 90*time.Second)
+		waitJS(ctx, t, "its attempt is listed, succeeded", `[...document.querySelectorAll("table.attempts td.succeeded")].length === 1`, 10*time.Second)
+		waitJS(ctx, t, "its events are listed", `document.querySelector("table.events") !== null`, 10*time.Second)
+		waitJS(ctx, t, "its curves are drawn", `[...document.querySelectorAll('figure.chart[data-kind="loss"]')].some(f => +f.dataset.points >= 30)`, 10*time.Second)
+		if still, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.notReloaded === true`)); err != nil || !still {
+			t.Fatalf("the trial page reloaded (%v)", err)
+		}
+		screenshot(ctx, t, dir, "serve-trial-live.png")
+	}
 
 	// A finished sweep whose method is named <script>alert(1)</script>:
 	// the name is text, and the page runs no script but its own.

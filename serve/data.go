@@ -19,7 +19,7 @@ import (
 // it and as the live stream sends it.
 type cellView struct {
 	Key   string `json:"k"` // a hash of task, method and rank: unique, markup-free, never shown
-	State string `json:"s"` // pending, running, done, partial, failed
+	State string `json:"s"` // pending, running, done, partial, failed, pruned
 	Text  string `json:"t"`
 	Task  string `json:"-"`
 	Meth  string `json:"-"`
@@ -35,17 +35,21 @@ func cellKey(task, method string, rank int) string {
 }
 
 // cellState names a cell's colour: a cell with a trial running is
-// running, one with every trial succeeded done, one with a failure and
-// nothing running failed.
+// running; one whose trials all succeeded or were pruned (by the sweep's
+// early-stopping rule), at least one succeeded, is done, and one whose
+// trials were all pruned is pruned; one with a failure and nothing
+// running is failed; one with some trials succeeded or pruned, partial.
 func cellState(c results.CellCount) string {
 	switch {
 	case c.Running > 0:
 		return "running"
-	case c.Succeeded == c.Trials:
+	case c.Succeeded+c.Pruned == c.Trials && c.Succeeded > 0:
 		return "done"
+	case c.Pruned == c.Trials && c.Trials > 0:
+		return "pruned"
 	case c.Failed > 0:
 		return "failed"
-	case c.Succeeded > 0:
+	case c.Succeeded > 0 || c.Pruned > 0:
 		return "partial"
 	}
 	return "pending"
@@ -58,6 +62,9 @@ func cellText(c results.CellCount) string {
 	}
 	if c.Failed > 0 {
 		t += fmt.Sprintf(" ✗%d", c.Failed)
+	}
+	if c.Pruned > 0 {
+		t += fmt.Sprintf(" ✂%d", c.Pruned)
 	}
 	return t
 }
@@ -114,12 +121,45 @@ func buildMatrix(cells []results.CellCount) (matrixView, []cellView) {
 // summary is the sweep's counts, throughput and ETA.
 type summary struct {
 	Trials     int            `json:"trials"`
-	ByState    map[string]int `json:"by_state"`
+	ByState    map[string]int `json:"by_state"`   // succeeded, running, failed, pruned, pending
 	Throughput string         `json:"throughput"` // attempts a minute, as text
 	ETA        string         `json:"eta"`
 	Cells      []cellView     `json:"cells"`
 	Running    []int64        `json:"running"` // attempt ids
 	Failed     int64          `json:"failed"`  // the newest failed attempt's id
+	// EarlyStop counts the early-stopping rule's decisions; nil when it
+	// has taken none.
+	EarlyStop *earlyStopView `json:"early_stop,omitempty"`
+	// runningTrials is each running attempt's trial, for the watcher.
+	runningTrials map[int64]string
+}
+
+// earlyStopView is what the sweep page shows of early stopping.
+type earlyStopView struct {
+	Stops        int   `json:"stops"`
+	Promotions   int   `json:"promotions"`
+	StepsTrained int64 `json:"steps_trained"`
+}
+
+// Finished is the trials that will not run again unless promoted:
+// succeeded or pruned. The progress bars show it.
+func (s summary) Finished() int { return s.ByState["succeeded"] + s.ByState["pruned"] }
+
+// summaryMark is what a cached summary was read at: the sweep's change
+// marker and its last early-stopping decision.
+type summaryMark struct {
+	results.Marker
+	decisions int64
+}
+
+// mark reads the sweep's summary mark.
+func (sw *sweep) mark(ctx context.Context) (summaryMark, error) {
+	m, err := sw.store.Marker(ctx)
+	if err != nil {
+		return summaryMark{}, err
+	}
+	d, err := sw.store.EarlyStopMark(ctx)
+	return summaryMark{m, d}, err
 }
 
 // summaryCache is the last summary read and the marker it was read at.
@@ -127,17 +167,17 @@ type summary struct {
 // query runs once per change, not once per page.
 type summaryCache struct {
 	mu     sync.Mutex
-	marker results.Marker
+	marker summaryMark
 	ok     bool
 	st     summary
 	m      matrixView
 }
 
 // summary reads the sweep's summary, or returns the cached one when the
-// marker says that no attempt or trial changed since (new points and
-// scores do not change it). Callers must not modify what it returns.
+// marker says that no attempt, trial or early-stopping decision changed
+// since (new points and scores do not change it). Callers must not modify what it returns.
 func (sw *sweep) summary(ctx context.Context) (summary, matrixView, error) {
-	mk, err := sw.store.Marker(ctx)
+	mk, err := sw.mark(ctx)
 	if err != nil {
 		return summary{ByState: map[string]int{}}, matrixView{}, err
 	}
@@ -168,7 +208,8 @@ func (sw *sweep) readSummary(ctx context.Context) (summary, matrixView, error) {
 		st.ByState["succeeded"] += c.Succeeded
 		st.ByState["failed"] += c.Failed
 		st.ByState["running"] += c.Running
-		st.ByState["pending"] += c.Trials - c.Succeeded - c.Failed - c.Running
+		st.ByState["pruned"] += c.Pruned
+		st.ByState["pending"] += c.Trials - c.Succeeded - c.Failed - c.Running - c.Pruned
 	}
 	tp, err := sw.store.Throughput(ctx)
 	if err != nil {
@@ -191,8 +232,17 @@ func (sw *sweep) readSummary(ctx context.Context) (summary, matrixView, error) {
 		return st, m, err
 	}
 	st.Running = []int64{}
+	st.runningTrials = map[int64]string{}
 	for _, a := range run {
 		st.Running = append(st.Running, a.ID)
+		st.runningTrials[a.ID] = a.Trial
+	}
+	es, err := sw.store.EarlyStopCounts(ctx)
+	if err != nil {
+		return st, m, err
+	}
+	if es.Decisions > 0 {
+		st.EarlyStop = &earlyStopView{Stops: es.Stops, Promotions: es.Promotions, StepsTrained: es.StepsTrained}
 	}
 	failed, err := sw.store.FailedInfos(ctx, 1)
 	if err == nil && len(failed) > 0 {

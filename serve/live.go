@@ -134,22 +134,40 @@ type pointsMsg struct {
 
 // watchState is what a watcher remembers between polls.
 type watchState struct {
-	last    results.Marker
-	running []int64          // the running attempts at the last summary
+	last    summaryMark
+	running map[int64]string // the running attempts at the last summary, with their trials
 	cursors map[int64]cursor // how far each watched attempt's curves were sent
-	idle    int              // quiet polls since the last message
+	linger  map[int64]int    // ended attempts still read for late points: polls left
+	states  map[string]string
+	idle    int // quiet polls since the last message
 }
+
+// lingerPolls is how many polls an ended attempt's curves are still read
+// after its end: points and scores its end brought in land a moment
+// later.
+const lingerPolls = 5
+
+// trialsMsg names the trials whose attempts, events, state or
+// early-stopping decisions changed, for their pages to read them again;
+// All when too many to name.
+type trialsMsg struct {
+	IDs []string `json:"ids,omitempty"`
+	All bool     `json:"all,omitempty"`
+}
+
+// trialsNamed is the most trials one trials message names.
+const trialsNamed = 256
 
 // watch polls the change marker while anyone listens, and sends what
 // changed: the summary (cells, counts, the running attempts) when
-// attempts or trials changed, new curve points when metrics or scores
-// grew, and "report" when scores landed and the report may be rendered
-// again. One watcher per sweep, however many streams: the database sees
-// one reader.
+// attempts, trials or early-stopping decisions changed, with the trials
+// that changed; new curve points when metrics or scores grew; and
+// "report" when scores landed and the report may be rendered again. One
+// watcher per sweep, however many streams: the database sees one reader.
 func (sw *sweep) watch() {
 	t := time.NewTicker(sw.srv.opt.Interval)
 	defer t.Stop()
-	w := &watchState{cursors: map[int64]cursor{}}
+	w := &watchState{cursors: map[int64]cursor{}, linger: map[int64]int{}}
 	// Scores that land while the report is too fresh to render again are
 	// announced once it may be: otherwise the last ones would wait for
 	// more scores that may never come.
@@ -187,11 +205,12 @@ const keepAlive = 15
 func (sw *sweep) tick(w *watchState) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	m, err := sw.store.Marker(ctx)
+	m, err := sw.mark(ctx)
 	if err != nil {
 		return err
 	}
-	if m == w.last {
+	first := w.running == nil // nothing to compare with yet
+	if m == w.last && len(w.linger) == 0 && !first {
 		if w.idle++; w.idle >= keepAlive {
 			w.idle = 0
 			sw.broadcast([]byte(": keep-alive\n\n"))
@@ -200,27 +219,74 @@ func (sw *sweep) tick(w *watchState) error {
 	}
 	w.idle = 0
 	prev := w.last
-	w.last = m
-	if m.Attempts != prev.Attempts || m.Ended != prev.Ended || m.Trials != prev.Trials || m.Events != prev.Events {
+	// Attempts that started since the last poll: a short one may have
+	// ended already, and was never seen running.
+	var started []results.AttemptRef
+	if m.Attempts != prev.Attempts && !first {
+		if started, err = sw.store.AttemptsSince(ctx, prev.Attempts); err != nil {
+			return err
+		}
+	}
+	if first || m.Attempts != prev.Attempts || m.Ended != prev.Ended || m.Trials != prev.Trials || m.Events != prev.Events || m.decisions != prev.decisions {
 		st, _, err := sw.summary(ctx)
 		if err != nil {
 			return err
 		}
-		w.running = st.Running
 		msg, err := sse("summary", st)
 		if err != nil {
 			return err
 		}
 		sw.broadcast(msg)
+		touched, err := sw.touched(ctx, w, prev, m, st, started, first)
+		if err != nil {
+			return err
+		}
+		for a := range w.running {
+			if _, ok := st.runningTrials[a]; !ok {
+				w.linger[a] = lingerPolls // it ended: read it a while longer
+			}
+		}
+		for _, a := range started {
+			if _, ok := st.runningTrials[a.ID]; !ok {
+				w.linger[a.ID] = lingerPolls // it began and ended between two polls
+			}
+		}
+		w.running = st.runningTrials
+		if w.running == nil {
+			w.running = map[int64]string{}
+		}
+		if len(touched) > 0 {
+			tm := trialsMsg{IDs: touched}
+			if len(touched) > trialsNamed {
+				tm = trialsMsg{All: true}
+			}
+			msg, err := sse("trials", tm)
+			if err != nil {
+				return err
+			}
+			sw.broadcast(msg)
+		}
 	}
+	w.last = m
 	if m.Metrics == prev.Metrics && m.Scores == prev.Scores {
+		for a, n := range w.linger {
+			if n <= 1 {
+				delete(w.linger, a)
+				delete(w.cursors, a)
+			} else {
+				w.linger[a] = n - 1
+			}
+		}
 		return nil
 	}
-	// Attempts that ended since the last poll are read once more for
-	// their last points, then forgotten.
-	ids := slices.Clone(w.running)
-	for a := range w.cursors {
-		if !slices.Contains(ids, a) {
+	// The running attempts, and those that ended lately (read a few polls
+	// more for the points their end brought, then forgotten).
+	var ids []int64
+	for a := range w.running {
+		ids = append(ids, a)
+	}
+	for a := range w.linger {
+		if _, ok := w.running[a]; !ok {
 			ids = append(ids, a)
 		}
 	}
@@ -230,10 +296,14 @@ func (sw *sweep) tick(w *watchState) error {
 		if err != nil {
 			return err
 		}
-		if slices.Contains(w.running, a) {
-			w.cursors[a] = next
-		} else {
-			delete(w.cursors, a)
+		w.cursors[a] = next
+		if n, ok := w.linger[a]; ok {
+			if n <= 1 {
+				delete(w.linger, a)
+				delete(w.cursors, a)
+			} else {
+				w.linger[a] = n - 1
+			}
 		}
 		if len(set) == 0 {
 			continue
@@ -245,6 +315,55 @@ func (sw *sweep) tick(w *watchState) error {
 		sw.broadcast(msg)
 	}
 	return nil
+}
+
+// touched lists the trials that changed between two marks: those with a
+// new attempt, an attempt that ended, a new stored event or decision, or
+// a new state. The first poll names none: a page that opens reads its
+// trial itself.
+func (sw *sweep) touched(ctx context.Context, w *watchState, prev, m summaryMark, st summary, started []results.AttemptRef, first bool) ([]string, error) {
+	var ids []string
+	add := func(id string) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	if m.Trials != prev.Trials || w.states == nil {
+		states, err := sw.store.TrialStates(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if w.states != nil {
+			for id, s := range states {
+				if w.states[id] != s {
+					add(id)
+				}
+			}
+		}
+		w.states = states
+	}
+	if first {
+		return nil, nil
+	}
+	for _, a := range started {
+		add(a.Trial)
+	}
+	for a, trial := range w.running {
+		if _, ok := st.runningTrials[a]; !ok {
+			add(trial)
+		}
+	}
+	if m.Events != prev.Events || m.decisions != prev.decisions {
+		ch, err := sw.store.TrialsChangedSince(ctx, prev.Events, prev.decisions)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range ch {
+			add(id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
 }
 
 // mayRender says whether the report may be rendered again now: never

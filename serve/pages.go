@@ -252,6 +252,7 @@ type trialData struct {
 	Config      string
 	Attempts    []attemptView
 	Latest      *attemptView
+	Decisions   []results.Decision
 	Events      []results.StoredEvent
 	Predictions []prediction
 	PredFile    string
@@ -261,6 +262,16 @@ type trialData struct {
 
 type kv struct{ Key, Value string }
 
+// LastStop is the trial's last stop decision, nil when none.
+func (d trialData) LastStop() *results.Decision {
+	for i := len(d.Decisions) - 1; i >= 0; i-- {
+		if d.Decisions[i].Action == results.ActionStop {
+			return &d.Decisions[i]
+		}
+	}
+	return nil
+}
+
 // eventsShown is how many of the latest attempt's events a trial page
 // lists; predictionsShown how many predictions.
 const (
@@ -269,47 +280,54 @@ const (
 	logTailShown     = 8 << 10
 )
 
-func (s *Server) trialPage(w http.ResponseWriter, r *http.Request) {
+// trialOf reads the request's trial: its state, attempts, decisions, the
+// latest attempt's curves and events, and with files its predictions and
+// logs too. It answers 404 or 500 itself when it cannot (ok false).
+func (s *Server) trialOf(w http.ResponseWriter, r *http.Request, files bool) (trialData, bool) {
 	sw := s.lookup(w, r)
 	if sw == nil {
-		return
+		return trialData{}, false
 	}
 	id := r.PathValue("trial")
 	if !trialID.MatchString(id) {
 		http.NotFound(w, r)
-		return
+		return trialData{}, false
 	}
 	ctx := r.Context()
 	t, err := sw.store.Trial(ctx, id)
 	if errors.Is(err, results.ErrNotFound) {
 		http.NotFound(w, r)
-		return
+		return trialData{}, false
 	}
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return trialData{}, false
 	}
 	d := trialData{Sweep: sw.name, Trial: t, HParams: hparams(t.HParams), Config: indentJSON(t.Config)}
 	atts, err := sw.store.TrialAttemptInfos(ctx, id)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return d, false
 	}
 	for _, a := range atts {
 		d.Attempts = append(d.Attempts, viewAttempt(a))
+	}
+	if d.Decisions, err = sw.store.TrialDecisions(ctx, id); err != nil {
+		s.fail(w, r, err)
+		return d, false
 	}
 	if n := len(d.Attempts); n > 0 {
 		l := &d.Attempts[n-1]
 		if l.Curves, _, err = curvesAfter(ctx, sw.store, l.ID, cursor{}); err != nil {
 			s.fail(w, r, err)
-			return
+			return d, false
 		}
 		d.Latest = l
 		if d.Events, err = sw.store.AttemptEvents(ctx, l.ID, 0, eventsShown); err != nil {
 			s.fail(w, r, err)
-			return
+			return d, false
 		}
-		if dir, ok := sw.attemptDir(l.AttemptInfo); ok {
+		if dir, ok := sw.attemptDir(l.AttemptInfo); ok && files {
 			d.Predictions, d.PredFile = samplePredictions(dir, predictionsShown)
 			if len(d.Predictions) > 0 {
 				refs := s.refs.references(dir, predictionSplit(d.PredFile))
@@ -321,7 +339,23 @@ func (s *Server) trialPage(w http.ResponseWriter, r *http.Request) {
 			d.Stderr, _ = tail(filepath.Join(dir, "stderr.log"), logTailShown)
 		}
 	}
-	s.render(w, r, "trial", d)
+	return d, true
+}
+
+func (s *Server) trialPage(w http.ResponseWriter, r *http.Request) {
+	if d, ok := s.trialOf(w, r, true); ok {
+		s.render(w, r, "trial", d)
+	}
+}
+
+// trialParts serves the sections of a trial's page that change while it
+// runs (its state, attempts, early-stopping decisions, the latest
+// attempt's curves and events), each in an element named by its
+// data-part, for the script to swap in when the stream names the trial.
+func (s *Server) trialParts(w http.ResponseWriter, r *http.Request) {
+	if d, ok := s.trialOf(w, r, false); ok {
+		s.render(w, r, "trialParts", d)
+	}
 }
 
 func hparams(js string) []kv {

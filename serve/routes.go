@@ -29,6 +29,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /s/{sweep}/part/{part}", s.partPage)
 	mux.HandleFunc("GET /s/{sweep}/cell", s.cellPage)
 	mux.HandleFunc("GET /s/{sweep}/trial/{trial}", s.trialPage)
+	mux.HandleFunc("GET /s/{sweep}/trial/{trial}/parts", s.trialParts)
 	mux.HandleFunc("GET /s/{sweep}/attempt/{attempt}/points", s.pointsJSON)
 	mux.HandleFunc("GET /s/{sweep}/attempt/{attempt}/log/{stream}", s.logPage)
 	mux.Handle("GET /static/", http.FileServerFS(static))

@@ -1,10 +1,12 @@
 // sweep serve: keeps a page live from its sweep's event stream. Without
 // this script the pages are complete; with it, cells, counts, curves, the
-// running and failed attempts and the report follow the database.
+// running and failed attempts, a trial's state, attempts, decisions and
+// events, and the report follow the database.
 "use strict";
 (function () {
   const body = document.body;
   const base = body.dataset.sweep;
+  const trial = body.dataset.trial; // on a trial's page
   if (!base || !window.EventSource) return;
 
   // Charts: the same geometry and colours as serve/chart.go.
@@ -56,16 +58,22 @@
     fig.dataset.points = String(keys.reduce((n, k) => n + set[k].length, 0));
   }
 
-  // merge adds points past each series' last step; it reports whether
-  // anything was new.
+  // merge adds the points of steps a series lacks, kept in step order;
+  // it reports whether anything was new.
   function merge(id, series) {
     id = String(id);
     const set = curves.get(id) || {};
     let grew = false;
     for (const k in series) {
       const have = set[k] || (set[k] = []);
-      const last = have.length ? have[have.length - 1][0] : -Infinity;
-      for (const p of series[k]) if (p[0] > last || have.length === 0) { have.push(p); grew = true; }
+      let steps = null, unsorted = false;
+      for (const p of series[k]) {
+        const last = have.length ? have[have.length - 1][0] : -Infinity;
+        if (p[0] > last) { have.push(p); grew = true; continue; }
+        steps = steps || new Set(have.map(q => q[0]));
+        if (!steps.has(p[0])) { have.push(p); steps.add(p[0]); grew = unsorted = true; }
+      }
+      if (unsorted) have.sort((a, b) => a[0] - b[0]);
     }
     curves.set(id, set);
     return grew;
@@ -75,14 +83,16 @@
     document.querySelectorAll(`figure.chart[data-attempt="${id}"]`).forEach(draw);
   }
 
+  // initCharts draws a section's charts from what the server drew them
+  // with and what the stream brought, and forgets the curves of attempts
+  // no longer shown.
   function initCharts(root) {
     root.querySelectorAll("figure.chart").forEach(fig => {
-      const id = fig.dataset.attempt;
-      if (!curves.has(id)) {
-        try { merge(id, JSON.parse(fig.dataset.series || "{}")); } catch (e) { /* the server-drawn chart stays */ }
-      }
+      try { merge(fig.dataset.attempt, JSON.parse(fig.dataset.series || "{}")); } catch (e) { /* the server-drawn chart stays */ }
       draw(fig);
     });
+    const shown = new Set(attemptsShown());
+    for (const id of [...curves.keys()]) if (!shown.has(id)) curves.delete(id);
   }
 
   function attemptsShown() {
@@ -144,7 +154,12 @@
 
   function onCounts(st) {
     setText("[data-count=trials]", String(st.trials));
-    for (const s of ["succeeded", "running", "failed", "pending"]) setText(`[data-count="${s}"]`, String(st.by_state[s] || 0));
+    for (const s of ["succeeded", "running", "failed", "pruned", "pending"]) setText(`[data-count="${s}"]`, String(st.by_state[s] || 0));
+    const es = document.getElementById("early-stop");
+    if (es && st.early_stop) {
+      for (const k of ["stops", "promotions", "steps_trained"]) setText(`[data-count="${k}"]`, String(st.early_stop[k] || 0));
+      es.hidden = false;
+    }
     setText('[data-count="throughput"]', st.throughput);
     setText('[data-count="eta"]', st.eta);
     const list = document.querySelector("[data-part=running] .running-list");
@@ -152,6 +167,40 @@
     if (list && list.dataset.ids !== ids) swap("running");
     if (lastFailed !== null && st.failed !== lastFailed) swap("failures");
     lastFailed = st.failed;
+  }
+
+  // A trial's page: the stream names the trials that changed; this one's
+  // changing sections are read again, together, and swapped in where they
+  // differ. One read at a time; a change during a read reads again after.
+  const trialHTML = new Map();
+  let trialBusy = false, trialAgain = false;
+  async function refreshTrial() {
+    if (!trial) return;
+    if (trialBusy) { trialAgain = true; return; }
+    trialBusy = true;
+    try {
+      do {
+        trialAgain = false;
+        const html = await get(`trial/${encodeURIComponent(trial)}/parts`, "text");
+        if (html === null) break;
+        const t = document.createElement("template");
+        t.innerHTML = html;
+        t.content.querySelectorAll("[data-part]").forEach(p => {
+          const name = p.dataset.part;
+          const sec = document.querySelector(`[data-part="${name}"]`);
+          if (!sec || trialHTML.get(name) === p.innerHTML) return;
+          trialHTML.set(name, p.innerHTML);
+          sec.innerHTML = p.innerHTML;
+          if (name === "curves") initCharts(sec);
+        });
+      } while (trialAgain);
+    } finally {
+      trialBusy = false;
+    }
+  }
+
+  function onTrials(m) {
+    if (trial && (m.all || (m.ids || []).includes(trial))) refreshTrial();
   }
 
   let reportTimer = null;
@@ -168,6 +217,7 @@
     if (live) { live.textContent = "live"; live.classList.add("on"); }
     // Whatever landed between the page and the stream.
     attemptsShown().forEach(fetchPoints);
+    refreshTrial();
   });
   es.addEventListener("error", () => {
     if (live) { live.textContent = "reconnecting…"; live.classList.remove("on"); }
@@ -183,5 +233,6 @@
       step.textContent = String(loss[loss.length - 1][0]) + (total ? " /" + total : "");
     }
   });
+  es.addEventListener("trials", e => onTrials(JSON.parse(e.data)));
   es.addEventListener("report", onReport);
 })();
