@@ -248,47 +248,47 @@ func (g *Group) Promotions() []string {
 	if g.rule.Kind != ASHA {
 		return nil
 	}
+	paused := g.paused()
 	var out []string
-	promoted := map[string]bool{}
-	for _, id := range g.order {
-		t := g.trials[id]
-		if t.State != Paused {
-			continue
-		}
-		rung := g.pausedRung(t)
-		if rung < 0 {
-			continue
-		}
-		ranked := g.ranked(rung)
-		k := g.topK(len(ranked))
-		if pos := slices.Index(ranked, t); pos >= 0 && pos < k {
-			out = append(out, id)
-			promoted[id] = true
+	for _, p := range paused {
+		ranked := g.ranked(p.rung)
+		if pos := slices.Index(ranked, p.t); pos >= 0 && pos < g.topK(len(ranked)) {
+			out = append(out, p.t.ID)
 		}
 	}
 	if len(out) > 0 || !g.idle() {
 		return out
 	}
-	var best *Trial
-	bestRung := -1
+	var best *pausedAt
+	for i, p := range paused {
+		if best == nil || p.rung > best.rung || (p.rung == best.rung && g.better(p.t.Values[p.rung], best.t.Values[best.rung])) {
+			best = &paused[i]
+		}
+	}
+	if best != nil {
+		out = append(out, best.t.ID)
+	}
+	return out
+}
+
+// pausedAt is a paused trial and the rung it paused at.
+type pausedAt struct {
+	t    *Trial
+	rung int
+}
+
+// paused lists the paused trials that reported at a rung, in the order
+// they joined the group.
+func (g *Group) paused() []pausedAt {
+	var out []pausedAt
 	for _, id := range g.order {
 		t := g.trials[id]
 		if t.State != Paused {
 			continue
 		}
-		rung := g.pausedRung(t)
-		if rung < 0 {
-			continue
+		if rung := g.pausedRung(t); rung >= 0 {
+			out = append(out, pausedAt{t, rung})
 		}
-		switch {
-		case rung > bestRung:
-			best, bestRung = t, rung
-		case rung == bestRung && g.better(t.Values[rung], best.Values[rung]):
-			best = t
-		}
-	}
-	if best != nil {
-		out = append(out, best.ID)
 	}
 	return out
 }
