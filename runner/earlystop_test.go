@@ -26,8 +26,11 @@ func ashaSweep(t *testing.T, dir, rule string) string {
   eval_every: 10
 early_stop: `+rule+"\n", "curve")
 	text, _ := os.ReadFile(file)
-	// fakeSweep's own hparams block is replaced by the one above.
+	// fakeSweep's own hparams block is replaced by the one above, and its
+	// short heartbeat timeout (for the fault tests) by one that a loaded
+	// machine cannot reach between two steps.
 	text = []byte(strings.Replace(string(text), "hparams:\n  mode: [\"curve\"]\n", "", 1))
+	text = []byte(strings.Replace(string(text), "heartbeat_timeout: 1s", "heartbeat_timeout: 1m", 1))
 	if err := os.WriteFile(file, text, 0o644); err != nil {
 		t.Fatal(err)
 	}
