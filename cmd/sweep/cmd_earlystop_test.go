@@ -59,8 +59,12 @@ select: {split: validation, metric: loss, goal: min}
 		t.Errorf("results --where state==\"pruned\": exit %d, got %q; want 3 rows", code, out)
 	}
 	rep := filepath.Join(dir, "report")
-	if _, errOut, code := run(t, "report", file, "--runs", runs, "--out", rep, "--format", "csv"); code != 0 {
+	out, errOut, code = run(t, "report", file, "--runs", runs, "--out", rep, "--format", "csv")
+	if code != 0 {
 		t.Fatalf("report: exit %d, %s", code, errOut)
+	}
+	if !strings.Contains(out, "1 of 4 trials done, 0 failed, 3 pruned by early stopping, 0 missing") {
+		t.Errorf("report: got %q, want the pruned counted", out)
 	}
 	f, err := os.Open(filepath.Join(rep, "results.csv"))
 	if err != nil {

@@ -103,11 +103,15 @@ func runReport(cmd *cobra.Command, args []string) error {
 			fmt.Fprintf(w, "  %s\n", filepath.Join(sum.Dir, f))
 		}
 	}
-	var trials, done, failed, missing int
+	var trials, done, failed, pruned, missing int
 	for _, c := range a.Cells {
-		trials, done, failed, missing = trials+c.Trials, done+c.Done, failed+c.Failed, missing+c.Missing()
+		trials, done, failed, pruned, missing = trials+c.Trials, done+c.Done, failed+c.Failed, pruned+c.Pruned, missing+c.Missing()
 	}
-	fmt.Fprintf(w, "%d of %d trials done, %d failed, %d missing\n", done, trials, failed, missing)
+	if pruned > 0 {
+		fmt.Fprintf(w, "%d of %d trials done, %d failed, %d pruned by early stopping, %d missing\n", done, trials, failed, pruned, missing)
+	} else {
+		fmt.Fprintf(w, "%d of %d trials done, %d failed, %d missing\n", done, trials, failed, missing)
+	}
 	// A diverged trial has no score to put in a table: say so, rather
 	// than let it pass as missing.
 	div, err := store.Diverged(cmd.Context())
