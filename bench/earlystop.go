@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
 )
 
@@ -26,11 +28,18 @@ const (
 // esRun is one sweep's measured run.
 type esRun struct {
 	name     string
-	wall     time.Duration
+	wall     time.Duration // from the first attempt's start to the last one's end
 	steps    int64
 	selected map[string]string     // task|method|rank → selected hyper-parameters
 	best     map[string]esHeadline // task|method → the best-rank headline entry
 	counts   map[string]int        // trials by state
+	// picks are the selection per seed: task|method|rank|seed → the
+	// selected trial's learning rate.
+	picks map[string]string
+	// byLoss is, for a run that trained every trial, the learning rate
+	// with the lowest validation loss of each task|method|rank|seed at
+	// each evaluation step: what an early-stopping rule ranks by.
+	byLoss map[int]map[string]string
 }
 
 type esHeadline struct {
@@ -41,12 +50,15 @@ type esHeadline struct {
 // earlyStop runs grid.yaml, then asha.yaml, into one fresh runs directory
 // and cache, and writes the comparison (per-cell detail to detail, a
 // Markdown file, when it is not "").
-func earlyStop(bin, detail string) ([]row, error) {
-	tmp, err := os.MkdirTemp("", "sweep-bench-earlystop-")
-	if err != nil {
-		return nil, err
+func earlyStop(bin, detail, dir string) ([]row, error) {
+	tmp := dir
+	if tmp == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "sweep-bench-earlystop-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
 	}
-	defer os.RemoveAll(tmp)
 	runs, cache := filepath.Join(tmp, "runs"), filepath.Join(tmp, "cache")
 	// go-deep ships with the program: the first run installs it into the
 	// cache (a copy), and nothing is pretrained.
@@ -59,18 +71,15 @@ func earlyStop(bin, detail string) ([]row, error) {
 		out[i] = r
 	}
 	grid, asha := out[0], out[1]
-	same, cells, seedSame, seeds := 0, 0, 0, 0
+	same, cells := 0, 0
 	for k, g := range grid.selected {
 		cells++
-		a := asha.selected[k]
-		if a == g {
+		if asha.selected[k] == g {
 			same++
 		}
-		s, n := seedAgreement(g, a)
-		seedSame += s
-		seeds += n
 	}
-	md := esDetail(grid, asha)
+	seedSame, seeds := agree(grid.picks, asha.picks)
+	md := esDetail(grid, asha) + esDiagnosis(grid, asha)
 	if detail != "" {
 		if err := os.WriteFile(detail, []byte(md), 0o644); err != nil {
 			return nil, err
@@ -87,7 +96,7 @@ func earlyStop(bin, detail string) ([]row, error) {
 			Figure: fmt.Sprintf("ASHA %.0f s", asha.wall.Seconds()), Anchor: fmt.Sprintf("grid %.0f s", grid.wall.Seconds()),
 			Ratio: fmt.Sprintf("%.3f×", asha.wall.Seconds()/grid.wall.Seconds())},
 		{Name: "the same, learning rate selected on validation as the grid's, per (task, method, rank)", Command: cmdline,
-			Figure: fmt.Sprintf("%d of %d cells (%d of %d seeds)", same, cells, seedSame, seeds), Anchor: "the grid's selection",
+			Figure: fmt.Sprintf("%d of %d cells, %d of %d (task, method, rank, seed)", same, cells, seedSame, seeds), Anchor: "the grid's selection",
 			Ratio: fmt.Sprintf("%.1f %% (seeds %.1f %%)", 100*float64(same)/float64(cells), 100*float64(seedSame)/float64(seeds)), Goal: "≥ 90 %"},
 	}, nil
 }
@@ -99,7 +108,8 @@ func esMeasure(bin, file, runs, cache, tmp string) (*esRun, error) {
 	if _, err := runCmd(bin, "run", file, "--runs", runs, "--cache", cache); err != nil {
 		return nil, err
 	}
-	r := &esRun{name: file, wall: time.Since(start)}
+	fmt.Fprintf(os.Stderr, "bench earlystop: %s took %s\n", file, time.Since(start).Round(time.Second))
+	r := &esRun{name: file}
 	name := strings.TrimSuffix(filepath.Base(file), ".yaml")
 	db := filepath.Join(runs, "es-"+name, "sweep.db")
 	st, err := results.OpenReader(db)
@@ -112,6 +122,9 @@ func esMeasure(bin, file, runs, cache, tmp string) (*esRun, error) {
 		return nil, err
 	}
 	if r.counts, err = st.StateCounts(ctx); err != nil {
+		return nil, err
+	}
+	if err := esFromDB(ctx, st, r); err != nil {
 		return nil, err
 	}
 	rep := filepath.Join(tmp, "report-"+name)
@@ -162,35 +175,6 @@ func readCSV(path string) ([]map[string]string, error) {
 	return out, nil
 }
 
-// seedAgreement counts the seeds whose selection two cells share, from
-// the report's selected_hparams ("lr=0.01 ×2" or "lr=0.01; lr=0.03").
-func seedAgreement(a, b string) (same, seeds int) {
-	ca, cb := seedCounts(a), seedCounts(b)
-	for k, n := range ca {
-		seeds += n
-		same += min(n, cb[k])
-	}
-	return same, seeds
-}
-
-func seedCounts(s string) map[string]int {
-	out := map[string]int{}
-	for _, part := range strings.Split(s, ";") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		n := 1
-		if i := strings.LastIndex(part, " ×"); i >= 0 {
-			if k, err := strconv.Atoi(part[i+len(" ×"):]); err == nil {
-				n, part = k, part[:i]
-			}
-		}
-		out[part] += n
-	}
-	return out
-}
-
 // esDetail is the per-cell comparison as Markdown: each (task, method,
 // rank)'s selection under both runs, and the best-rank headline entries.
 func esDetail(grid, asha *esRun) string {
@@ -226,5 +210,151 @@ func esDetail(grid, asha *esRun) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s | %.4g ± %.3g (r=%s) | %.4g ± %.3g (r=%s) | %+.4g | %s |\n", p[0], p[1], g.mean, g.std, g.rank, a.mean, a.std, a.rank, d, within)
 	}
+	return b.String()
+}
+
+// esFromDB reads what a run selected per seed (the analysis package's
+// selection), its wall time from the attempts' times (so that reading a
+// kept run again gives the same figure), and for a full grid, the
+// validation-loss ranking at each evaluation step.
+func esFromDB(ctx context.Context, st *results.Store, r *esRun) error {
+	recs, err := st.Records(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := analysis.Analyze(recs, analysis.Options{})
+	if err != nil {
+		return err
+	}
+	r.picks = map[string]string{}
+	for _, c := range a.Cells {
+		for _, sd := range c.Seeds {
+			r.picks[fmt.Sprintf("%s|%s|%d|%d", c.Task, c.Method, c.Rank, sd.Seed)] = lrOf(sd.HParams)
+		}
+	}
+	atts, err := st.Attempts(ctx)
+	if err != nil {
+		return err
+	}
+	var first, last time.Time
+	for _, at := range atts {
+		b, e1 := time.Parse(time.RFC3339Nano, at.Started)
+		e, e2 := time.Parse(time.RFC3339Nano, at.Ended)
+		if e1 != nil || e2 != nil {
+			continue
+		}
+		if first.IsZero() || b.Before(first) {
+			first = b
+		}
+		if e.After(last) {
+			last = e
+		}
+	}
+	r.wall = last.Sub(first)
+	tr, err := st.TrialResults(ctx)
+	if err != nil {
+		return err
+	}
+	if r.counts["succeeded"] != len(tr.Trials) {
+		return nil // not every trial trained to the end: no full ranking
+	}
+	key, lr := map[string]string{}, map[string]string{}
+	for _, t := range tr.Trials {
+		key[t.Trial] = fmt.Sprintf("%s|%s|%d|%d", t.Task, t.Method, t.Rank, t.Seed)
+		lr[t.Trial] = lrOf(t.HParams)
+	}
+	vals, err := st.EvalValues(ctx, "validation", "loss")
+	if err != nil {
+		return err
+	}
+	type best struct {
+		lr   string
+		loss float64
+	}
+	bestAt := map[int]map[string]best{}
+	for trial, byStep := range vals {
+		k := key[trial]
+		for step, v := range byStep {
+			if bestAt[step] == nil {
+				bestAt[step] = map[string]best{}
+			}
+			if b, ok := bestAt[step][k]; !ok || v < b.loss {
+				bestAt[step][k] = best{lr[trial], v}
+			}
+		}
+	}
+	r.byLoss = map[int]map[string]string{}
+	for step, m := range bestAt {
+		r.byLoss[step] = map[string]string{}
+		for k, b := range m {
+			r.byLoss[step][k] = b.lr
+		}
+	}
+	return nil
+}
+
+// lrOf is the learning rate in a trial's hyper-parameters (JSON).
+func lrOf(hparams string) string {
+	var hp map[string]any
+	if json.Unmarshal([]byte(hparams), &hp) != nil {
+		return hparams
+	}
+	return fmt.Sprint(hp["lr"])
+}
+
+// agree counts the keys of want whose value got shares.
+func agree(want, got map[string]string) (same, n int) {
+	for k, v := range want {
+		n++
+		if got[k] == v {
+			same++
+		}
+	}
+	return same, n
+}
+
+// esDiagnosis says where the two selections part: how often the grid's
+// own two seeds agree (the selection's reproducibility, a ceiling for any
+// other rule's agreement), how often the lowest validation loss at the
+// first rung is the lowest at the end, how often the lowest final loss is
+// what the grid selects on its task metric, and how often ASHA finishes
+// the learning rate with the lowest final loss. (The seeds compared are 1
+// and 2, grid.yaml's.)
+func esDiagnosis(grid, asha *esRun) string {
+	if grid.byLoss == nil {
+		return ""
+	}
+	steps := make([]int, 0, len(grid.byLoss))
+	for s := range grid.byLoss {
+		steps = append(steps, s)
+	}
+	sort.Ints(steps)
+	final := grid.byLoss[steps[len(steps)-1]]
+	seedsAgree, cells := 0, 0
+	for k, lr := range grid.picks {
+		if !strings.HasSuffix(k, "|1") {
+			continue
+		}
+		cells++
+		if grid.picks[strings.TrimSuffix(k, "|1")+"|2"] == lr {
+			seedsAgree++
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\nWhere the selections part, per (task, method, rank, seed) unless said:\n\n| comparison | agree |\n|---|---|\n")
+	line := func(what string, same, n int) {
+		fmt.Fprintf(&b, "| %s | %d of %d (%.0f %%) |\n", what, same, n, 100*float64(same)/float64(max(n, 1)))
+	}
+	line("the grid's seed 1 and seed 2 select the same learning rate (per cell): the selection's own reproducibility", seedsAgree, cells)
+	for _, s := range steps[:len(steps)-1] {
+		same, n := agree(final, grid.byLoss[s])
+		line(fmt.Sprintf("lowest validation loss at step %d is the lowest at step %d", s, steps[len(steps)-1]), same, n)
+	}
+	same, n := agree(final, grid.picks)
+	line("the grid's selection (task metric on validation) is the learning rate of lowest final validation loss", same, n)
+	same, n = agree(final, asha.picks)
+	line("ASHA's selection is the learning rate of lowest final validation loss", same, n)
+	same, n = agree(grid.picks, asha.picks)
+	line("ASHA's selection is the grid's", same, n)
 	return b.String()
 }

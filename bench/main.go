@@ -25,6 +25,7 @@ func main() {
 	skip := flag.String("skip", "", "comma-separated benchmarks to leave out: plan,metrics,tasks,report,slurm,orchestrator,ingest,trainer,torch,demo,earlystop")
 	only := flag.String("only", "", "comma-separated benchmarks to run, none other (the same names)")
 	detail := flag.String("earlystop-detail", "", "where the early-stopping benchmark writes its per-cell comparison (Markdown; default standard error)")
+	esDir := flag.String("earlystop-dir", "", "where the early-stopping benchmark runs its two sweeps and keeps them (default a temporary directory, removed); run again on the same directory, it only reads them back")
 	flag.Parse()
 	skipped := map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
@@ -41,7 +42,7 @@ func main() {
 		fatal(err)
 	}
 	var rows []row
-	for _, b := range benches(bin, backend, *detail) {
+	for _, b := range benches(bin, backend, *detail, *esDir) {
 		if skipped[b.key] || (len(chosen) > 0 && !chosen[b.key]) {
 			continue
 		}
@@ -132,7 +133,7 @@ type bench struct {
 	run          func() ([]row, error)
 }
 
-func benches(bin, backend, detail string) []bench {
+func benches(bin, backend, detail, esDir string) []bench {
 	gob := func(key, pkg, pattern, what string, goal float64, unit string) bench {
 		cmdline := fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchtime 3x -benchmem %s", pattern, pkg)
 		return bench{key, cmdline, func() ([]row, error) {
@@ -298,7 +299,7 @@ func benches(bin, backend, detail string) []bench {
 				Figure: "<pre>" + strings.TrimSpace(outp) + "</pre>", Goal: "≥ 1.0× torch with OpenBLAS"}}, nil
 		}},
 		{"demo", "make demo (timed: sweep run, sweep report)", func() ([]row, error) { return demo(bin, backend) }},
-		{"earlystop", "sweep run examples/early-stop/grid.yaml; sweep run examples/early-stop/asha.yaml", func() ([]row, error) { return earlyStop(bin, detail) }},
+		{"earlystop", "sweep run examples/early-stop/grid.yaml; sweep run examples/early-stop/asha.yaml", func() ([]row, error) { return earlyStop(bin, detail, esDir) }},
 	}
 }
 
