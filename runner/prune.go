@@ -30,6 +30,7 @@ type pruner struct {
 	mu     sync.Mutex
 	store  DecisionStore
 	rule   *sweeps.EarlyStop
+	rungs  earlystop.Rule // the same rule, as the groups apply it
 	metric string
 	group  map[string]*earlystop.Group // by trial ID
 	// stopNow holds trials decided stopped whose worker a restarted run
@@ -75,6 +76,7 @@ func newPruner(ctx context.Context, s *sweeps.Sweep, ds DecisionStore, trials []
 	p := &pruner{store: ds, rule: rule, metric: rule.Metric, group: map[string]*earlystop.Group{}, stopNow: map[string]string{}}
 	groups := map[string]*earlystop.Group{}
 	r := earlystop.Rule{Kind: rule.Kind, Goal: rule.Goal, MinSteps: rule.MinSteps, Reduction: rule.Reduction, MinTrials: rule.MinTrials}
+	p.rungs = r
 	for i := range trials {
 		t := &trials[i]
 		key := s.EarlyStopGroup(t)
@@ -250,7 +252,7 @@ func (p *pruner) promote(ctx context.Context, g *earlystop.Group) ([]string, err
 		t := g.Trial(id)
 		step := 0
 		for s := range t.Values {
-			if isRung(earlystop.Rule{Kind: p.rule.Kind, MinSteps: p.rule.MinSteps, Reduction: p.rule.Reduction}, t.Steps, s) && s > step {
+			if isRung(p.rungs, t.Steps, s) && s > step {
 				step = s
 			}
 		}
@@ -292,7 +294,7 @@ func (p *pruner) report(ctx context.Context, id string, step int, v float64) (ea
 		return earlystop.Decision{}, nil, nil
 	}
 	d := g.Report(id, step, v)
-	rung := isRung(earlystop.Rule{Kind: p.rule.Kind, MinSteps: p.rule.MinSteps, Reduction: p.rule.Reduction}, t.Steps, step)
+	rung := isRung(p.rungs, t.Steps, step)
 	if d.Stop || rung {
 		if err := p.record(ctx, id, step, d); err != nil {
 			return d, nil, err
