@@ -15,15 +15,15 @@ import (
 
 	"github.com/tiedlora/tiedlora-sweep/analysis"
 	"github.com/tiedlora/tiedlora-sweep/results"
+	"github.com/tiedlora/tiedlora-sweep/sweeps"
 )
 
 // Early stopping is measured against its anchor, the full grid of the same
 // trials, run on this machine one after the other: the steps each trained
 // (the cost), the wall time, and what each selects on validation.
-const (
-	esGrid = "examples/early-stop/grid.yaml"
-	esASHA = "examples/early-stop/asha.yaml"
-)
+// The default pair is grid.yaml and asha.yaml; -earlystop-files names
+// another (a full grid, then the same trials with a rule).
+const esDefaultFiles = "examples/early-stop/grid.yaml,examples/early-stop/asha.yaml"
 
 // esRun is one sweep's measured run.
 type esRun struct {
@@ -40,6 +40,11 @@ type esRun struct {
 	// with the lowest validation loss of each task|method|rank|seed at
 	// each evaluation step: what an early-stopping rule ranks by.
 	byLoss map[int]map[string]string
+	// finalLoss is, for a full grid, each trial's validation loss at the
+	// last evaluation step: task|method|rank|seed → learning rate → loss.
+	finalLoss map[string]map[string]float64
+	// selectBy names what the run's selection ranks on validation.
+	selectBy string
 }
 
 type esHeadline struct {
@@ -47,10 +52,21 @@ type esHeadline struct {
 	mean, std float64
 }
 
-// earlyStop runs grid.yaml, then asha.yaml, into one fresh runs directory
-// and cache, and writes the comparison (per-cell detail to detail, a
-// Markdown file, when it is not "").
-func earlyStop(bin, detail, dir string) ([]row, error) {
+// esOptions are the early-stopping benchmark's flags.
+type esOptions struct {
+	detail string // where the per-cell comparison goes (Markdown; "": standard error)
+	dir    string // where the two runs are kept ("": a temporary directory)
+	files  string // "GRID,RULED": a full grid, then the same trials with a rule
+}
+
+// earlyStop runs a full grid, then the same trials with early stopping,
+// into one runs directory and cache, and writes the comparison.
+func earlyStop(bin string, o esOptions) ([]row, error) {
+	pair := strings.Split(o.files, ",")
+	if len(pair) != 2 || pair[0] == "" || pair[1] == "" {
+		return nil, fmt.Errorf("-earlystop-files: want GRID,RULED (two sweep files), got %q", o.files)
+	}
+	detail, dir := o.detail, o.dir
 	tmp := dir
 	if tmp == "" {
 		var err error
@@ -63,7 +79,7 @@ func earlyStop(bin, detail, dir string) ([]row, error) {
 	// go-deep ships with the program: the first run installs it into the
 	// cache (a copy), and nothing is pretrained.
 	var out [2]*esRun
-	for i, file := range []string{esGrid, esASHA} {
+	for i, file := range pair {
 		r, err := esMeasure(bin, file, runs, cache, tmp)
 		if err != nil {
 			return nil, err
@@ -87,9 +103,9 @@ func earlyStop(bin, detail, dir string) ([]row, error) {
 	} else {
 		fmt.Fprint(os.Stderr, md)
 	}
-	cmdline := "sweep run " + esGrid + "; sweep run " + esASHA
+	cmdline := "sweep run " + pair[0] + "; sweep run " + pair[1]
 	return []row{
-		{Name: "early stopping (ASHA, η=3, rungs 60/180 of 300) against the full grid: optimizer steps trained, 288 trials", Command: cmdline,
+		{Name: fmt.Sprintf("early stopping (%s) against the full grid: optimizer steps trained, %d trials", pair[1], total(grid.counts)), Command: cmdline,
 			Figure: fmt.Sprintf("ASHA %d steps", asha.steps), Anchor: fmt.Sprintf("grid %d steps", grid.steps),
 			Ratio: fmt.Sprintf("%.3f×", float64(asha.steps)/float64(grid.steps)), Goal: "≤ 0.50×"},
 		{Name: "the same, wall time", Command: cmdline,
@@ -110,8 +126,12 @@ func esMeasure(bin, file, runs, cache, tmp string) (*esRun, error) {
 	}
 	fmt.Fprintf(os.Stderr, "bench earlystop: %s took %s\n", file, time.Since(start).Round(time.Second))
 	r := &esRun{name: file}
-	name := strings.TrimSuffix(filepath.Base(file), ".yaml")
-	db := filepath.Join(runs, "es-"+name, "sweep.db")
+	sw, err := sweeps.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	name := sw.File.Name
+	db := filepath.Join(runs, name, "sweep.db")
 	st, err := results.OpenReader(db)
 	if err != nil {
 		return nil, err
@@ -150,6 +170,15 @@ func esMeasure(bin, file, runs, cache, tmp string) (*esRun, error) {
 		r.best[m["task"]+"|"+m["method"]] = esHeadline{rank: m["rank"], mean: mean, std: std}
 	}
 	return r, nil
+}
+
+// total is the number of trials over all states.
+func total(counts map[string]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 func readCSV(path string) ([]map[string]string, error) {
@@ -226,6 +255,10 @@ func esFromDB(ctx context.Context, st *results.Store, r *esRun) error {
 	if err != nil {
 		return err
 	}
+	r.selectBy = "the task metric"
+	if m := recs.Protocol.Metric; m != "" {
+		r.selectBy = m
+	}
 	r.picks = map[string]string{}
 	for _, c := range a.Cells {
 		for _, sd := range c.Seeds {
@@ -272,8 +305,21 @@ func esFromDB(ctx context.Context, st *results.Store, r *esRun) error {
 		loss float64
 	}
 	bestAt := map[int]map[string]best{}
+	lastStep := 0
+	for _, byStep := range vals {
+		for step := range byStep {
+			lastStep = max(lastStep, step)
+		}
+	}
+	r.finalLoss = map[string]map[string]float64{}
 	for trial, byStep := range vals {
 		k := key[trial]
+		if v, ok := byStep[lastStep]; ok {
+			if r.finalLoss[k] == nil {
+				r.finalLoss[k] = map[string]float64{}
+			}
+			r.finalLoss[k][lr[trial]] = v
+		}
 		for step, v := range byStep {
 			if bestAt[step] == nil {
 				bestAt[step] = map[string]best{}
@@ -314,13 +360,14 @@ func agree(want, got map[string]string) (same, n int) {
 }
 
 // esDiagnosis says where the two selections part: how often the grid's
-// own two seeds agree (the selection's reproducibility, a ceiling for any
-// other rule's agreement), how often the lowest validation loss at the
-// first rung is the lowest at the end, how often the lowest final loss is
-// what the grid selects on its task metric, and how often ASHA finishes
-// the learning rate with the lowest final loss. (The seeds compared are 1
-// and 2, grid.yaml's.)
-func esDiagnosis(grid, asha *esRun) string {
+// own first two seeds agree (the selection's reproducibility, a ceiling
+// for any other rule's agreement), how often the lowest validation loss
+// at each evaluation step is the lowest at the end, how often the lowest
+// final loss is what the grid selects, how often the rule finishes the
+// learning rate with the lowest final loss, and what the rule's choice
+// costs: the grid's final validation loss of the rule's pick over the
+// lowest one of its group.
+func esDiagnosis(grid, ruled *esRun) string {
 	if grid.byLoss == nil {
 		return ""
 	}
@@ -330,13 +377,14 @@ func esDiagnosis(grid, asha *esRun) string {
 	}
 	sort.Ints(steps)
 	final := grid.byLoss[steps[len(steps)-1]]
+	s1, s2 := firstTwoSeeds(grid.picks)
 	seedsAgree, cells := 0, 0
 	for k, lr := range grid.picks {
-		if !strings.HasSuffix(k, "|1") {
+		if !strings.HasSuffix(k, "|"+s1) {
 			continue
 		}
 		cells++
-		if grid.picks[strings.TrimSuffix(k, "|1")+"|2"] == lr {
+		if grid.picks[strings.TrimSuffix(k, "|"+s1)+"|"+s2] == lr {
 			seedsAgree++
 		}
 	}
@@ -345,16 +393,75 @@ func esDiagnosis(grid, asha *esRun) string {
 	line := func(what string, same, n int) {
 		fmt.Fprintf(&b, "| %s | %d of %d (%.0f %%) |\n", what, same, n, 100*float64(same)/float64(max(n, 1)))
 	}
-	line("the grid's seed 1 and seed 2 select the same learning rate (per cell): the selection's own reproducibility", seedsAgree, cells)
+	line(fmt.Sprintf("the grid's seed %s and seed %s select the same learning rate (per cell): the selection's own reproducibility", s1, s2), seedsAgree, cells)
 	for _, s := range steps[:len(steps)-1] {
 		same, n := agree(final, grid.byLoss[s])
 		line(fmt.Sprintf("lowest validation loss at step %d is the lowest at step %d", s, steps[len(steps)-1]), same, n)
 	}
 	same, n := agree(final, grid.picks)
-	line("the grid's selection (task metric on validation) is the learning rate of lowest final validation loss", same, n)
-	same, n = agree(final, asha.picks)
-	line("ASHA's selection is the learning rate of lowest final validation loss", same, n)
-	same, n = agree(grid.picks, asha.picks)
-	line("ASHA's selection is the grid's", same, n)
+	line(fmt.Sprintf("the grid's selection (%s on validation) is the learning rate of lowest final validation loss", grid.selectBy), same, n)
+	same, n = agree(final, ruled.picks)
+	line("the early-stopped run's selection is the learning rate of lowest final validation loss", same, n)
+	same, n = agree(grid.picks, ruled.picks)
+	line("the early-stopped run's selection is the grid's", same, n)
+	b.WriteString(esRegret(grid, ruled))
+	return b.String()
+}
+
+// firstTwoSeeds are the two smallest seeds among picks' keys
+// (task|method|rank|seed).
+func firstTwoSeeds(picks map[string]string) (string, string) {
+	var seeds []int
+	seen := map[int]bool{}
+	for k := range picks {
+		sd, err := strconv.Atoi(k[strings.LastIndex(k, "|")+1:])
+		if err == nil && !seen[sd] {
+			seen[sd] = true
+			seeds = append(seeds, sd)
+		}
+	}
+	sort.Ints(seeds)
+	if len(seeds) < 2 {
+		return "", ""
+	}
+	return strconv.Itoa(seeds[0]), strconv.Itoa(seeds[1])
+}
+
+// esRegret is what the early-stopped run's choice costs where it differs
+// from the lowest final validation loss: per (task, method, rank, seed),
+// the grid's final validation loss of the learning rate the rule selected
+// over the lowest of the four, and beside it, as a scale, the same excess
+// for the learning rate the grid itself selected.
+func esRegret(grid, ruled *esRun) string {
+	excess := func(picks map[string]string) (mean, worst float64, within1, n int) {
+		for k, byLR := range grid.finalLoss {
+			lr, ok := picks[k]
+			v, has := byLR[lr]
+			if !ok || !has {
+				continue
+			}
+			lo := math.Inf(1)
+			for _, l := range byLR {
+				lo = math.Min(lo, l)
+			}
+			e := v/lo - 1
+			mean += e
+			worst = math.Max(worst, e)
+			if e <= 0.01 {
+				within1++
+			}
+			n++
+		}
+		return mean / float64(max(n, 1)), worst, within1, n
+	}
+	var b strings.Builder
+	b.WriteString("\nWhat the choice costs: the grid's final validation loss of the selected learning rate over the lowest of its (task, method, rank, seed):\n\n| selection | mean excess | largest | within 1 % |\n|---|---:|---:|---|\n")
+	for _, c := range []struct {
+		name  string
+		picks map[string]string
+	}{{"the early-stopped run's", ruled.picks}, {"the grid's own", grid.picks}} {
+		m, w, in, n := excess(c.picks)
+		fmt.Fprintf(&b, "| %s | %.2f %% | %.2f %% | %d of %d |\n", c.name, 100*m, 100*w, in, n)
+	}
 	return b.String()
 }

@@ -26,6 +26,7 @@ func main() {
 	only := flag.String("only", "", "comma-separated benchmarks to run, none other (the same names)")
 	detail := flag.String("earlystop-detail", "", "where the early-stopping benchmark writes its per-cell comparison (Markdown; default standard error)")
 	esDir := flag.String("earlystop-dir", "", "where the early-stopping benchmark runs its two sweeps and keeps them (default a temporary directory, removed); run again on the same directory, it only reads them back")
+	esFiles := flag.String("earlystop-files", esDefaultFiles, "the early-stopping benchmark's two sweep files, GRID,RULED: a full grid, then the same trials with an early_stop rule")
 	flag.Parse()
 	skipped := map[string]bool{}
 	for _, s := range strings.Split(*skip, ",") {
@@ -42,7 +43,7 @@ func main() {
 		fatal(err)
 	}
 	var rows []row
-	for _, b := range benches(bin, backend, *detail, *esDir) {
+	for _, b := range benches(bin, backend, esOptions{detail: *detail, dir: *esDir, files: *esFiles}) {
 		if skipped[b.key] || (len(chosen) > 0 && !chosen[b.key]) {
 			continue
 		}
@@ -133,7 +134,7 @@ type bench struct {
 	run          func() ([]row, error)
 }
 
-func benches(bin, backend, detail, esDir string) []bench {
+func benches(bin, backend string, es esOptions) []bench {
 	gob := func(key, pkg, pattern, what string, goal float64, unit string) bench {
 		cmdline := fmt.Sprintf("go test -run '^$' -bench '^%s$' -benchtime 3x -benchmem %s", pattern, pkg)
 		return bench{key, cmdline, func() ([]row, error) {
@@ -299,7 +300,7 @@ func benches(bin, backend, detail, esDir string) []bench {
 				Figure: "<pre>" + strings.TrimSpace(outp) + "</pre>", Goal: "≥ 1.0× torch with OpenBLAS"}}, nil
 		}},
 		{"demo", "make demo (timed: sweep run, sweep report)", func() ([]row, error) { return demo(bin, backend) }},
-		{"earlystop", "sweep run examples/early-stop/grid.yaml; sweep run examples/early-stop/asha.yaml", func() ([]row, error) { return earlyStop(bin, detail, esDir) }},
+		{"earlystop", "sweep run " + strings.ReplaceAll(es.files, ",", "; sweep run "), func() ([]row, error) { return earlyStop(bin, es) }},
 	}
 }
 
