@@ -263,7 +263,9 @@ func (in *ingester) checkProtocol(b *results.Batch, got int, warn func(string)) 
 	if got == 0 || got == want {
 		return
 	}
-	in.done, in.doneKind = trainer.StatusFailed, KindProtocol
+	// Not KindProtocol: the same worker would speak the same version
+	// again, so the failure is the setup's and is not retried.
+	in.done, in.doneKind = trainer.StatusFailed, KindConfig
 	in.doneErr = fmt.Sprintf("the worker speaks protocol %d, its spec protocol %d", got, want)
 	in.refused = true
 	b.DoneStatus = in.done

@@ -691,7 +691,7 @@ func (r *Runner) supervise(ctx, bg context.Context, a results.Attempt, spec *tra
 				return abandoned
 			}
 			if in.refused {
-				terminate(KindProtocol) // it speaks another protocol: nothing it says counts
+				terminate(KindConfig) // it speaks another protocol: nothing it says counts
 			}
 			if reason, stop := r.earlyStop(bg, a.Trial, in); stop {
 				in.pruned = reason
@@ -785,7 +785,7 @@ func (r *Runner) judgeEnd(ex Exit, in *ingester, stopReason, dir string, events 
 		return verdict(ex, in, stderrTail(filepath.Join(dir, "stderr.log")))
 	}
 	if in.refused {
-		return failed(KindProtocol, in.doneErr, stderrTail(filepath.Join(dir, "stderr.log")))
+		return failed(KindConfig, in.doneErr, stderrTail(filepath.Join(dir, "stderr.log")))
 	}
 	if !events && exitedZero && stopReason == "" {
 		return ok // report: exit-code

@@ -14,7 +14,7 @@ const (
 	ErrorKindTimeout     ErrorKind = "timeout"     // no event for the heartbeat timeout
 	ErrorKindTimeLimit   ErrorKind = "time-limit"  // ran past the per-attempt wall-time limit
 	ErrorKindOOM         ErrorKind = "oom"         // out of memory, from stderr or the worker
-	ErrorKindProtocol    ErrorKind = "protocol"    // broke the worker protocol: exit 0 without `done ok`, another protocol version
+	ErrorKindProtocol    ErrorKind = "protocol"    // broke the worker protocol: exit 0 without `done ok`
 	ErrorKindStart       ErrorKind = "start"       // the process could not be started
 	ErrorKindLost        ErrorKind = "lost"        // an adopted process vanished without `done`
 	ErrorKindCancelled   ErrorKind = "cancelled"   // stopped by the user
