@@ -99,7 +99,7 @@ func argv(s *sweeps.Sweep, t *sweeps.Trial, spec *trainer.Spec, specPath, events
 		if err != nil {
 			return nil, nil, err
 		}
-		ln, err := torchworker.Prepare(context.Background(), torchworker.DefaultFinder, torchworker.Request{Python: w.Python,
+		ln, err := torchworker.Prepare(context.Background(), torchworker.DefaultFinder, torchworker.Request{Python: s.Python(),
 			CacheDir: cache, AttemptDir: spec.AttemptDir, SpecPath: specPath, PythonPath: torchworker.PythonPathFrom(w.Env)})
 		if err != nil {
 			return nil, nil, err

@@ -254,6 +254,18 @@ func (s *Sweep) ResolvePath(p string) string {
 	return filepath.Join(s.Dir, p)
 }
 
+// Python is worker.python as the runner starts it: a path (one with a
+// separator) is relative to the sweep file's directory, like every other
+// path in the file, and a bare name is looked up on PATH; "" means the
+// torch worker picks one.
+func (s *Sweep) Python() string {
+	p := s.File.Worker.Python
+	if !strings.ContainsRune(p, '/') && !strings.ContainsRune(p, filepath.Separator) {
+		return p
+	}
+	return s.ResolvePath(p)
+}
+
 // placeholder matches {name} in a command worker's argv.
 var placeholder = regexp.MustCompile(`\{([A-Za-z_][A-Za-z0-9_.-]*)\}`)
 

@@ -45,3 +45,22 @@ func TestBadFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestPython: worker.python is a path from the sweep file's directory
+// when it has a separator, else a name for PATH.
+func TestPython(t *testing.T) {
+	tests := []struct{ dir, python, want string }{
+		{"examples", "", ""},
+		{"examples", "python3.11", "python3.11"},
+		{"examples", "/usr/bin/python3", "/usr/bin/python3"},
+		{"examples", ".venv/bin/python", "examples/.venv/bin/python"},
+		{"/srv/sweeps", "../env/bin/python", "/srv/env/bin/python"},
+		{".", "./py", "py"},
+	}
+	for _, tt := range tests {
+		s := &Sweep{Dir: tt.dir, File: File{Worker: Worker{Kind: WorkerTorch, Python: tt.python}}}
+		if got := s.Python(); got != tt.want {
+			t.Errorf("dir %q, python %q: got %q, want %q", tt.dir, tt.python, got, tt.want)
+		}
+	}
+}
