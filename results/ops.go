@@ -42,12 +42,16 @@ type SweepFile struct {
 
 // TrialRow is a trial as stored.
 type TrialRow struct {
-	ID            string
-	Task, Method  string
-	Rank          int
-	Seed          int64
-	HParams       string // JSON
-	Config        string // JSON
+	ID           string
+	Task, Method string
+	Rank         int
+	Seed         int64
+	HParams      string // JSON
+	Config       string // JSON
+	// Trainable and PercentOfLoRA are stored when Counted: a method with
+	// nothing to train (base) stores 0, a trial without an analytic count
+	// (a command worker's) stores NULL.
+	Counted       bool
 	Trainable     int64
 	PercentOfLoRA float64
 }
@@ -91,7 +95,7 @@ func (s *Store) SyncTrials(ctx context.Context, file SweepFile, trials []TrialRo
 		}
 		for _, tr := range trials {
 			if _, err := ins.Exec(tr.ID, nullString(tr.Task), nullString(tr.Method), nullInt(int64(tr.Rank)), tr.Seed, tr.HParams, tr.Config,
-				nullInt(tr.Trainable), nullFloat(tr.PercentOfLoRA), t, t); err != nil {
+				counted(tr.Counted, tr.Trainable), counted(tr.Counted, tr.PercentOfLoRA), t, t); err != nil {
 				return err
 			}
 		}
@@ -159,18 +163,19 @@ func nullString(s string) any {
 	return s
 }
 
+// counted is v when it was counted, else NULL.
+func counted[T int64 | float64](ok bool, v T) any {
+	if !ok {
+		return nil
+	}
+	return v
+}
+
 func nullInt(n int64) any {
 	if n == 0 {
 		return nil
 	}
 	return n
-}
-
-func nullFloat(x float64) any {
-	if x == 0 {
-		return nil
-	}
-	return x
 }
 
 // Attempt is one execution of a trial.

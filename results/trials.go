@@ -25,7 +25,7 @@ type TrialResult struct {
 	Rank          int
 	Seed          int64
 	HParams       string // JSON, keys sorted
-	Trainable     *int64 // nil: not counted (no adapter, a command worker)
+	Trainable     *int64 // nil: not counted (a command worker's trial); base: 0
 	State         string
 	Attempts      int
 	Attempt       int64    // 0: none yet

@@ -10,16 +10,19 @@ import (
 
 // trialsStore holds, in file order: t1 succeeded on its second attempt
 // (after a failure) with worker and runner scores at two steps and a
-// diverged f1; t2 failed; t3 is pending; an orphan of an earlier file.
+// diverged f1; t2 failed; t3 is pending, without a parameter count (a
+// command worker's); t4 is pending, counted at 0 (base); an orphan of an
+// earlier file.
 func trialsStore(t *testing.T) *Store {
 	t.Helper()
 	ctx := context.Background()
 	s := openTest(t)
 	file := SweepFile{Name: "n", Hash: "h", TaskKeys: map[string]string{"squad": "exact_match"}}
 	rows := []TrialRow{
-		{ID: "t1", Task: "squad", Method: "lora", Rank: 8, Seed: 1, HParams: `{"lr":0.001}`, Config: "{}", Trainable: 100},
-		{ID: "t2", Task: "squad", Method: "tl6", Rank: 8, Seed: 1, HParams: `{"lr":0.001}`, Config: "{}", Trainable: 10},
-		{ID: "t3", Task: "mine", Method: "base", Seed: 2, HParams: `{}`, Config: "{}"},
+		{ID: "t1", Task: "squad", Method: "lora", Rank: 8, Seed: 1, HParams: `{"lr":0.001}`, Config: "{}", Counted: true, Trainable: 100},
+		{ID: "t2", Task: "squad", Method: "tl6", Rank: 8, Seed: 1, HParams: `{"lr":0.001}`, Config: "{}", Counted: true, Trainable: 10},
+		{ID: "t3", Task: "mine", Method: "mine", Seed: 2, HParams: `{}`, Config: "{}"},
+		{ID: "t4", Task: "squad", Method: "base", Seed: 1, HParams: `{}`, Config: "{}", Counted: true},
 	}
 	orphan := TrialRow{ID: "old", Task: "squad", Seed: 9, HParams: "{}", Config: "{}"}
 	if _, err := s.SyncTrials(ctx, file, append([]TrialRow{orphan}, rows...)); err != nil {
@@ -62,10 +65,10 @@ func TestTrialResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tr.Trials) != 3 {
-		t.Fatalf("got %d trials, want 3 (the orphan left out)", len(tr.Trials))
+	if len(tr.Trials) != 4 {
+		t.Fatalf("got %d trials, want 4 (the orphan left out)", len(tr.Trials))
 	}
-	t1, t2, t3 := tr.Trials[0], tr.Trials[1], tr.Trials[2]
+	t1, t2, t3, t4 := tr.Trials[0], tr.Trials[1], tr.Trials[2], tr.Trials[3]
 	if t1.Trial != "t1" || t1.Attempts != 2 || t1.AttemptStatus != AttemptSucceeded || *t1.Steps != 100 || *t1.Trainable != 100 || t1.WallSeconds == nil {
 		t.Errorf("t1: got %+v, want its second attempt, succeeded at step 100", t1)
 	}
@@ -84,6 +87,9 @@ func TestTrialResults(t *testing.T) {
 	}
 	if t3.Attempts != 0 || t3.Attempt != 0 || t3.Steps != nil || t3.WallSeconds != nil || t3.Trainable != nil || t3.State != TrialPending {
 		t.Errorf("t3: got %+v, want pending with nothing else", t3)
+	}
+	if t4.Trainable == nil || *t4.Trainable != 0 {
+		t.Errorf("t4: got trainable %v, want 0 (counted: base trains nothing), not NULL", t4.Trainable)
 	}
 	if !reflect.DeepEqual(tr.TaskKeys, map[string]string{"squad": "exact_match"}) || !reflect.DeepEqual(tr.TestMetrics["squad"], []string{"exact_match", "f1"}) {
 		t.Errorf("got keys %v and test metrics %v", tr.TaskKeys, tr.TestMetrics)

@@ -376,7 +376,7 @@ func trialRow(t *sweeps.Trial) results.TrialRow {
 	hp.WriteByte('}')
 	row := results.TrialRow{ID: t.ID, Task: t.TaskName(), Method: t.MethodName(), Rank: t.Rank, Seed: t.Seed, HParams: hp.String(), Config: string(cfg)}
 	if t.Params != nil {
-		row.Trainable, row.PercentOfLoRA = t.Params.Trainable, t.Params.PercentOfLoRA
+		row.Counted, row.Trainable, row.PercentOfLoRA = true, t.Params.Trainable, t.Params.PercentOfLoRA
 	}
 	return row
 }
