@@ -66,8 +66,7 @@ func earlyStop(bin string, o esOptions) ([]row, error) {
 	if len(pair) != 2 || pair[0] == "" || pair[1] == "" {
 		return nil, fmt.Errorf("-earlystop-files: want GRID,RULED (two sweep files), got %q", o.files)
 	}
-	detail, dir := o.detail, o.dir
-	tmp := dir
+	tmp := o.dir
 	if tmp == "" {
 		var err error
 		if tmp, err = os.MkdirTemp("", "sweep-bench-earlystop-"); err != nil {
@@ -96,8 +95,8 @@ func earlyStop(bin string, o esOptions) ([]row, error) {
 	}
 	seedSame, seeds := agree(grid.picks, asha.picks)
 	md := esDetail(grid, asha) + esDiagnosis(grid, asha)
-	if detail != "" {
-		if err := os.WriteFile(detail, []byte(md), 0o644); err != nil {
+	if o.detail != "" {
+		if err := os.WriteFile(o.detail, []byte(md), 0o644); err != nil {
 			return nil, err
 		}
 	} else {
