@@ -443,13 +443,18 @@ func (r *Runner) recover(ctx context.Context) ([]adoption, error) {
 		if d, ok := stops[a.Trial]; ok && f.Status != results.AttemptSucceeded {
 			// The early-stopping rule stopped it; the run before this one
 			// died before recording so.
-			f = results.Finish{Status: results.AttemptPruned, ErrorKind: KindPruned, Error: d.Reason, TrialState: results.TrialPruned}
+			f = prunedFinish(d.Reason)
 		}
 		if err := r.store.FinishAttempt(ctx, a.ID, f); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// prunedFinish is how an attempt the early-stopping rule stopped ends.
+func prunedFinish(reason string) results.Finish {
+	return results.Finish{Status: results.AttemptPruned, ErrorKind: KindPruned, Error: reason, TrialState: results.TrialPruned}
 }
 
 // specOf reads an attempt's spec.json back (for attempts of earlier runs).
@@ -467,6 +472,12 @@ func (r *Runner) slotLoop(ctx, launch, bg context.Context, q *queue, slot *Slot,
 	for _, a := range adopted {
 		t := r.trials[a.attempt.Trial]
 		fin := r.supervise(ctx, bg, a.attempt, r.specOf(a.attempt), a.proc, time.Now())
+		// The rule had stopped it, and it ended (from the earlier run's
+		// SIGTERM) before supervise acted on the stop: it was pruned, and
+		// the stop must not outlive it to hit the trial's next attempt.
+		if reason, ok := r.pruner.takeStop(a.attempt.Trial); ok && fin.Status != "" && fin.Status != results.AttemptSucceeded {
+			fin = prunedFinish(reason)
+		}
 		r.finish(bg, q, slot, t, a.attempt, fin, 0)
 	}
 	for {
@@ -793,7 +804,7 @@ func (r *Runner) judgeEnd(ex Exit, in *ingester, stopReason, dir string, events 
 	stderr := stderrTail(filepath.Join(dir, "stderr.log"))
 	switch stopReason {
 	case KindPruned:
-		return results.Finish{Status: results.AttemptPruned, ErrorKind: KindPruned, Error: in.pruned, TrialState: results.TrialPruned}
+		return prunedFinish(in.pruned)
 	case KindCancelled:
 		return results.Finish{Status: results.AttemptCancelled, ErrorKind: KindCancelled, Error: "stopped by the user", StderrTail: stderr, TrialState: results.TrialPending}
 	case KindTimeout:
